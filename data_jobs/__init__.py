@@ -1,0 +1,1 @@
+"""Ray Data jobs: synthesize, ingest, dedupe and build the stage datasets."""

@@ -1,0 +1,1 @@
+"""Ray Serve application: tool retrieval over HTTP with trie-constrained decoding."""

@@ -1,0 +1,1 @@
+"""Ray Train + DeepSpeed recipes: the staged ToolGen/GenTool fine-tuning."""
