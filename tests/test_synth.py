@@ -1,0 +1,67 @@
+"""The synthetic tool and query generator: determinism, validity, exact labels."""
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from toolfoundry.errors import InputError
+from toolfoundry.schema import tool_problems
+from toolfoundry.synth import (
+    DOMAINS,
+    bases,
+    can_answer,
+    capacity,
+    generate_queries,
+    generate_query_records,
+    generate_tools,
+    tool_at,
+)
+
+
+def test_tools_are_a_pure_function_of_seed_and_index():
+    a = generate_tools(60, seed=3)
+    b = generate_tools(20, seed=3, start=40)
+    assert [t.to_row() for t in a[40:]] == [t.to_row() for t in b]
+    assert tool_at(17, 3) == a[17]
+    assert [t.name for t in generate_tools(60, seed=4)] != [t.name for t in a]
+
+
+def test_tools_are_valid_unique_and_diverse():
+    n = len(bases()) + 200  # includes scoped variants
+    tools = generate_tools(n, seed=0)
+    assert len({t.id for t in tools}) == n and len({t.name for t in tools}) == n
+    assert len(DOMAINS) >= 40 and len({t.category for t in tools}) == len(DOMAINS)
+    for t in tools:
+        assert tool_problems(t) == [], (t.id, tool_problems(t))
+        assert re.fullmatch(r"[A-Za-z0-9_]+", t.id)
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", t.name)
+        assert t.capabilities and t.returns and t.category
+    types = {p.get("type") for t in tools for p in t.parameters["properties"].values()}
+    assert {"string", "integer", "number", "boolean", "array"} <= types
+    assert any("enum" in p for t in tools for p in t.parameters["properties"].values())
+    assert any(p.get("format") == "date" for t in tools for p in t.parameters["properties"].values())
+    assert any("default" in p for t in tools for p in t.parameters["properties"].values())
+
+
+def test_queries_are_distinct_valid_and_answerable():
+    for tool in generate_tools(120, seed=1):
+        recs = generate_query_records(tool, 8, seed=1)
+        assert len({r.query for r in recs}) == 8
+        for r in recs:
+            jsonschema.validate(r.arguments, tool.parameters)
+            assert can_answer(tool, r.requirement)
+            assert tool.name not in r.query
+            # every string argument is said in the query, so the gold call is recoverable
+            for v in r.arguments.values():
+                if isinstance(v, str):
+                    assert v in r.query, (v, r.query)
+    assert generate_queries(tool_at(5, 9), 5, 2) == generate_queries(tool_at(5, 9), 5, 2)
+
+
+def test_bad_sizes_are_refused():
+    with pytest.raises(InputError, match="num_tools"):
+        generate_tools(capacity() + 1, seed=0)
+    with pytest.raises(InputError, match="n"):
+        generate_queries(tool_at(0, 0), -1, 0)
