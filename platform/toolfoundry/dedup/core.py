@@ -1,0 +1,238 @@
+"""Vectorised normalisation, hashing, MinHash/LSH banding and per-partition drop decisions.
+
+Library choice: MinHash signatures come from ``rensa`` (a maintained Rust implementation;
+``RMinHash.digest_matrix_from_flat_token_hashes`` takes one flat numpy buffer of token hashes plus
+row offsets, so a whole batch is signed in one call without a Python object per document). Banding
+is done here in numpy rather than with an in-memory LSH index, because the data jobs must
+hash-partition band keys across workers instead of holding one index on one node. The band/row
+split is the one ``datasketch.MinHashLSH`` would choose for the same threshold and number of
+permutations (:func:`lsh_params`), so results are comparable with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from toolfoundry.errors import InputError
+
+REASON_CONTAMINATED, REASON_EXACT, REASON_NEAR = 0, 1, 2
+REASONS = {REASON_CONTAMINATED: "contaminated", REASON_EXACT: "exact_duplicate", REASON_NEAR: "near_duplicate"}
+KIND_EXACT, KIND_NEAR = 0, 1
+
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_M3 = np.uint64(0x165667B19E3779F9)
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    """Near-duplicate settings. ``bands``/``rows`` default to datasketch's optimum for the threshold."""
+
+    ngram: int = 3
+    num_perm: int = 128
+    threshold: float = 0.8
+    bands: int | None = None
+    rows: int | None = None
+    seed: int = 1
+
+    def __post_init__(self):
+        if not 1 <= self.ngram <= 16:
+            raise InputError("dedup.ngram", f"{self.ngram}", "an n-gram size between 1 and 16 words")
+        if not 8 <= self.num_perm <= 1024:
+            raise InputError("dedup.num_perm", f"{self.num_perm}", "between 8 and 1024 permutations")
+        if not 0.0 < self.threshold < 1.0:
+            raise InputError("dedup.threshold", f"{self.threshold}", "a Jaccard threshold strictly between 0 and 1")
+        if (self.bands is None) != (self.rows is None):
+            raise InputError("dedup.bands/rows", "only one of them was given", "both or neither")
+        if self.bands is not None and self.bands * self.rows > self.num_perm:
+            raise InputError("dedup.bands", f"{self.bands} × {self.rows} rows > {self.num_perm} permutations",
+                             "bands × rows ≤ num_perm")
+
+    @property
+    def band_rows(self) -> tuple[int, int]:
+        if self.bands is not None:
+            return self.bands, self.rows
+        return lsh_params(self.threshold, self.num_perm)
+
+
+@lru_cache(maxsize=64)
+def lsh_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5) -> tuple[int, int]:
+    """(bands, rows) minimising the weighted false-positive/negative areas, as datasketch does."""
+    s_lo = np.linspace(0.0, threshold, 513)
+    s_hi = np.linspace(threshold, 1.0, 513)
+    best, opt = float("inf"), (1, 1)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = np.trapezoid(1 - (1 - s_lo**r) ** b, s_lo)
+            fn = np.trapezoid((1 - s_hi**r) ** b, s_hi)
+            err = fp * fp_weight + fn * fn_weight
+            if err < best:
+                best, opt = err, (b, r)
+    return opt
+
+
+def normalize(texts: pa.Array | pa.ChunkedArray | list) -> pa.Array:
+    """Lower-case, punctuation to spaces, whitespace collapsed, trimmed; nulls become ""."""
+    arr = pa.array(texts, type=pa.string()) if isinstance(texts, list) else texts
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.fill_null(arr.cast(pa.string()), "")
+    arr = pc.utf8_lower(arr)
+    arr = pc.replace_substring_regex(arr, r"[^\w\s]+", " ")
+    arr = pc.replace_substring_regex(arr, r"\s+", " ")
+    return pc.utf8_trim_whitespace(arr)
+
+
+def _hash64(values) -> np.ndarray:
+    return np.fromiter(
+        (int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "little") for v in values),
+        dtype=np.uint64, count=len(values),
+    )
+
+
+def exact_hashes(normalized: pa.Array) -> np.ndarray:
+    """A 64-bit hash per normalised text (blake2b; deterministic across processes)."""
+    return _hash64(normalized.to_pylist())
+
+
+def shingle_hashes(normalized: pa.Array, ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """Word n-gram hashes of every text: ``(flat uint64 hashes, uint64 row offsets)``.
+
+    Words are dictionary-encoded once per batch so each distinct word is hashed once; n-grams are
+    combined in numpy. A text shorter than ``ngram`` words gives one shingle of all its words; an
+    empty text is the one-word text ``"\\x00"`` (so all empty texts are duplicates of each other).
+    """
+    text = pc.if_else(pc.equal(normalized, ""), "\x00", normalized)
+    words = pc.split_pattern(text, " ")
+    lengths = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int64)
+    enc = pc.dictionary_encode(pc.list_flatten(words))
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    h = _hash64(enc.dictionary.to_pylist())[enc.indices.to_numpy(zero_copy_only=False)]
+    starts = np.concatenate([[0], np.cumsum(lengths)])[:-1]
+    n_sh = np.maximum(lengths - ngram + 1, 1)
+    offsets = np.concatenate([[0], np.cumsum(n_sh)]).astype(np.uint64)
+    total = int(offsets[-1])
+    row = np.repeat(np.arange(len(lengths)), n_sh)
+    first = starts[row] + (np.arange(total) - offsets[:-1].astype(np.int64)[row])
+    end = starts[row] + lengths[row]
+    acc = np.full(total, np.uint64(ngram), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(ngram):
+            j = first + k
+            v = np.where(j < end, h[np.minimum(j, len(h) - 1)], np.uint64(0))
+            acc = (acc ^ v) * _M1
+            acc ^= acc >> np.uint64(29)
+    return acc, offsets
+
+
+def signatures(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """MinHash signatures ``(n, num_perm) uint32`` from shingle hashes, by rensa."""
+    import rensa
+
+    n = len(offsets) - 1
+    if n == 0:
+        return np.zeros((0, num_perm), dtype=np.uint32)
+    mat = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
+        np.ascontiguousarray(flat, dtype=np.uint64), np.ascontiguousarray(offsets, dtype=np.uint64), num_perm, seed)
+    return np.asarray(mat.to_rows(), dtype=np.uint32).reshape(n, num_perm)
+
+
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """``(n, bands) uint64``: one key per band, mixing the band index so bands never collide."""
+    n = sig.shape[0]
+    out = np.empty((n, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for b in range(bands):
+            acc = np.full(n, np.uint64(b + 1) * _M2, dtype=np.uint64)
+            for r in range(rows):
+                acc = (acc ^ sig[:, b * rows + r].astype(np.uint64)) * _M1
+                acc ^= acc >> np.uint64(31)
+            out[:, b] = acc
+    return out
+
+
+def bucket_rows(texts, doc_keys: np.ndarray, params: DedupParams, *, ref: bool = False) -> pa.Table:
+    """The rows a batch contributes to the bucket shuffle: one exact row and ``bands`` near rows per text.
+
+    Columns: ``bucket`` (uint64), ``kind`` (0 exact, 1 near), ``doc`` (int64), ``ref`` (bool).
+    """
+    norm = normalize(texts)
+    n = len(norm)
+    bands, rows = params.band_rows
+    ex = exact_hashes(norm)
+    flat, offsets = shingle_hashes(norm, params.ngram)
+    keys = band_keys(signatures(flat, offsets, params.num_perm, params.seed), bands, rows)
+    doc_keys = np.asarray(doc_keys, dtype=np.int64)
+    return pa.table({
+        "bucket": np.concatenate([ex, keys.reshape(-1)]),
+        "kind": np.concatenate([np.full(n, KIND_EXACT, np.int8), np.full(n * bands, KIND_NEAR, np.int8)]),
+        "doc": np.concatenate([doc_keys, np.repeat(doc_keys, bands)]),
+        "ref": np.full(n * (bands + 1), ref, dtype=bool),
+    })
+
+
+def _runs(table: pa.Table):
+    bucket = table["bucket"].to_numpy()
+    kind = table["kind"].to_numpy()
+    doc = table["doc"].to_numpy()
+    ref = table["ref"].to_numpy(zero_copy_only=False).astype(bool)
+    order = np.lexsort((doc, ~ref, bucket, kind))
+    bucket, kind, doc, ref = bucket[order], kind[order], doc[order], ref[order]
+    new = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        new[1:] = (bucket[1:] != bucket[:-1]) | (kind[1:] != kind[:-1])
+    return bucket, kind, doc, ref, new
+
+
+def bucket_drops(table: pa.Table) -> pa.Table:
+    """Documents to drop, from all rows of some set of whole buckets (one hash partition).
+
+    In each bucket the smallest corpus document key is kept; every other corpus document is a
+    duplicate (exact or near, by the bucket's kind); if the bucket holds a reference document, every
+    corpus document in it is contaminated. One row per dropped document with its strongest reason
+    (contaminated < exact < near) and the document it duplicates (``-1`` for contamination).
+    """
+    empty = pa.table({"doc": pa.array([], pa.int64()), "reason": pa.array([], pa.int8()),
+                      "dup_of": pa.array([], pa.int64())})
+    if table.num_rows == 0:
+        return empty
+    bucket, kind, doc, ref, new = _runs(table)
+    run = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    has_ref = np.maximum.reduceat(ref.astype(np.int8), starts).astype(bool)[run]
+    first_doc = doc[starts][run]
+    drop = ~ref & (~new | has_ref)
+    reason = np.where(has_ref, REASON_CONTAMINATED, np.where(kind == KIND_EXACT, REASON_EXACT, REASON_NEAR))
+    d, rsn, dup = doc[drop], reason[drop].astype(np.int8), np.where(has_ref, -1, first_doc)[drop]
+    if len(d) == 0:
+        return empty
+    order = np.lexsort((dup, rsn, d))
+    d, rsn, dup = d[order], rsn[order], dup[order]
+    first = np.ones(len(d), dtype=bool)
+    first[1:] = d[1:] != d[:-1]
+    return pa.table({"doc": d[first], "reason": rsn[first], "dup_of": dup[first]})
+
+
+def candidate_pairs(table: pa.Table, kind: int = KIND_NEAR) -> np.ndarray:
+    """All ``(a, b)`` document pairs, ``a < b``, sharing a bucket of ``kind`` (for measurement)."""
+    bucket, k, doc, ref, new = _runs(table)
+    sel = k == kind
+    bucket, doc, new = bucket[sel], doc[sel], new[sel]
+    starts = np.flatnonzero(new)
+    ends = np.r_[starts[1:], len(doc)]
+    pairs = []
+    for s, e in zip(starts[(ends - starts) > 1], ends[(ends - starts) > 1]):
+        members = np.unique(doc[s:e])
+        if len(members) > 1:
+            a, b = np.triu_indices(len(members), 1)
+            pairs.append(np.stack([members[a], members[b]], axis=1))
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(pairs), axis=0)
