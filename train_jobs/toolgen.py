@@ -34,7 +34,9 @@ from toolfoundry.storage import resolve, shard_paths
 from toolfoundry.training import TargetOnlyLM, collate, encode_pairs
 
 STATE_FILE = "train_state.json"
-_MODEL_FILES_FROM_INIT = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "catalog.json")
+_MODEL_FILES_FROM_INIT = (
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja", "catalog.json"
+)
 
 
 class EncodeStage:

@@ -91,12 +91,26 @@ def tiny_config(vocab_size: int) -> LlamaConfig:
     )
 
 
+def _plain_copy(model):
+    """The same weights in an ordinary model object.
+
+    transformers dequantizes GGUF weights on load but keeps the model flagged as quantized, which
+    forbids ``save_pretrained``; the weights are plain tensors, so they move to an unflagged model.
+    """
+    config = model.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    plain = AutoModelForCausalLM.from_config(config, dtype=model.dtype)
+    plain.load_state_dict(model.state_dict())
+    return plain
+
+
 def load_base_model(source: str, dtype: str = "float32", seed: int = 0):
     """(model, tokenizer) for a config's ``model.source``."""
     tokenizer = load_tokenizer(source)
     if source == EMBEDDED:
         folder, gguf = embedded_gguf()
-        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch_dtype(dtype))
+        model = _plain_copy(AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch_dtype(dtype)))
     elif source == TINY_RANDOM:
         torch.manual_seed(seed)
         model = LlamaForCausalLM(tiny_config(len(tokenizer))).to(torch_dtype(dtype))

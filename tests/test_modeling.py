@@ -1,0 +1,123 @@
+"""Tool tokens, the trie, constrained retrieval and the target-only loss, on a tiny model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from toolfoundry.catalog import Catalog, atomic_token
+from toolfoundry.modeling import add_tool_tokens, load_base_model
+from toolfoundry.retrieval import ToolRetriever
+from toolfoundry.schema import Tool
+from toolfoundry.training import IGNORE, TargetOnlyLM, collate, encode_pairs
+from toolfoundry.trie import ToolTrie, TrieLogitsProcessor
+
+TOOLS = [
+    Tool(id=f"t{i}", name=name, description=f"Tool number {i}: {name.replace('_', ' ')}.",
+         parameters={"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]})
+    for i, name in enumerate(
+        ["get_weather_forecast", "book_flight", "convert_currency", "send_email", "search_recipes",
+         "get_stock_price", "translate_text", "create_calendar_event"]
+    )
+]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    model, tokenizer = load_base_model("tiny-random", seed=3)
+    return model, tokenizer
+
+
+def test_tool_token_starts_at_the_mean_of_its_name_subwords(tiny):
+    model, tokenizer = load_base_model("tiny-random", seed=3)
+    before = model.get_input_embeddings().weight.detach().clone()
+    new_ids = add_tool_tokens(model, tokenizer, Catalog.from_tools(TOOLS))
+    assert len(new_ids) == len(TOOLS) and len(tokenizer) == before.shape[0] + len(TOOLS)
+    weight = model.get_input_embeddings().weight
+    for tool, token_id in zip(TOOLS, new_ids):
+        pieces = tokenizer(tool.name.replace("_", " "), add_special_tokens=False)["input_ids"]
+        torch.testing.assert_close(weight[token_id], before[pieces].mean(0))
+        assert tokenizer.convert_ids_to_tokens(token_id) == atomic_token(tool.id)
+    # tied: the output head reads the same rows
+    assert model.get_output_embeddings().weight.data_ptr() == weight.data_ptr()
+
+
+def test_trie_accepts_only_catalog_sequences():
+    trie = ToolTrie([[5, 6, 9], [5, 7, 9], [8, 9]])
+    assert sorted(trie.next_tokens([])) == [5, 8]
+    assert sorted(trie.next_tokens([5])) == [6, 7]
+    assert trie.match([5, 7, 9]) == 1 and trie.match([8, 9]) == 2
+    assert trie.match([5, 9]) is None and trie.next_tokens([4]) == []
+    with pytest.raises(ValueError, match="same token sequence"):
+        ToolTrie([[1, 2], [1, 2]])
+
+
+def test_logits_processor_masks_everything_off_the_trie():
+    trie = ToolTrie([[5, 6, 9], [5, 7, 9], [8, 9]])
+    proc = TrieLogitsProcessor(trie, vocab_size=12, stop_token_id=9)
+    prompt = torch.tensor([[1, 2], [3, 4]])
+    scores = proc(prompt, torch.zeros(2, 12))
+    assert torch.isfinite(scores).nonzero()[:, 1].unique().tolist() == [5, 8]
+    step2 = proc(torch.tensor([[1, 2, 5], [3, 4, 8]]), torch.zeros(2, 12))
+    assert torch.isfinite(step2[0]).nonzero().flatten().tolist() == [6, 7]
+    assert torch.isfinite(step2[1]).nonzero().flatten().tolist() == [9]
+
+
+@pytest.mark.parametrize("scheme", ["atomic", "semantic", "numeric"])
+def test_retrieval_returns_k_distinct_catalog_tools(tiny, scheme):
+    model, tokenizer = load_base_model("tiny-random", seed=3)
+    catalog = Catalog.from_tools(TOOLS, scheme)
+    add_tool_tokens(model, tokenizer, catalog)
+    retriever = ToolRetriever(model, tokenizer, catalog)
+    queries = ["what will the weather be in Paris", "buy a plane ticket", "", "x " * 40]
+    results = retriever.retrieve(queries, k=4)
+    assert len(results) == len(queries)
+    for hits in results:
+        ids = [h.id for h in hits]
+        assert len(ids) == len(set(ids)) == 4
+        assert set(ids) <= set(catalog.ids)
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_atomic_topk_equals_a_full_sort_of_tool_logits(tiny):
+    model, tokenizer = load_base_model("tiny-random", seed=3)
+    catalog = Catalog.from_tools(TOOLS)
+    ids = add_tool_tokens(model, tokenizer, catalog)
+    retriever = ToolRetriever(model, tokenizer, catalog)
+    hits = retriever.retrieve(["send a message to Bob"], k=len(TOOLS))[0]
+    batch = retriever._encode(["send a message to Bob"])
+    with torch.no_grad():
+        logits = model(**batch).logits[0, -1, ids]
+    expected = [TOOLS[i].id for i in torch.argsort(logits, descending=True).tolist()]
+    assert [h.id for h in hits] == expected
+
+
+def test_encode_pairs_masks_the_prompt_and_keeps_the_target(tiny):
+    _, tokenizer = tiny
+    tokenizer.add_tokens([atomic_token("t0")])
+    enc = encode_pairs(tokenizer, ["weather in Paris", "word " * 200], ["<<t0>>", "<<t0>>"], "retrieval", max_len=32)
+    for ids, labels in zip(enc["input_ids"], enc["labels"]):
+        assert len(ids) == len(labels) <= 32
+        target = [t for t in labels if t != IGNORE]
+        assert tokenizer.decode(target) == "<<t0>><|im_end|>"
+        assert ids[-len(target):] == target
+
+
+def test_target_only_loss_matches_the_models_own_loss(tiny):
+    model, tokenizer = tiny
+    model.resize_token_embeddings(len(tokenizer))
+    enc = encode_pairs(tokenizer, ["weather in Paris", "flights to Rome tomorrow"], ["a", "b c"], "retrieval", 32)
+    batch = collate({k: np.array(v, dtype=object) for k, v in enc.items()}, pad_id=tokenizer.pad_token_id)
+    ours = TargetOnlyLM(model)(**batch)
+    reference = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
+    torch.testing.assert_close(ours, reference, rtol=1e-4, atol=1e-5)
+
+
+def test_catalog_refuses_duplicate_ids_and_bad_tools():
+    from toolfoundry.errors import InputError
+
+    with pytest.raises(InputError, match="duplicate id"):
+        Catalog.from_tools([TOOLS[0], TOOLS[0]])
+    with pytest.raises(InputError, match="description"):
+        Catalog.from_tools([Tool(id="x", name="x", description=" ")])
