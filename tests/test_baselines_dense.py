@@ -1,0 +1,56 @@
+"""MiniLM dense baseline (real embedded model, tiny catalog) and a two-step fine-tuning run."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from toolfoundry.baselines.dense import DenseRetriever, Encoder, finetune_minilm
+from toolfoundry.errors import InputError
+from toolfoundry.schema import Tool
+
+TOOLS = [
+    Tool(id="weather", name="weather", description="Get the weather forecast for a city."),
+    Tool(id="stocks", name="stocks", description="Look up stock prices and market quotes."),
+    Tool(id="recipes", name="recipes", description="Find cooking recipes from ingredients."),
+]
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return Encoder()
+
+
+def test_encoder_is_normalised_mean_pooling(encoder):
+    emb = encoder.encode(["short", "a much longer sentence about the weather in Paris tomorrow"])
+    assert emb.shape == (2, 384)
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    # batching/sorting by length does not change an embedding
+    np.testing.assert_allclose(encoder.encode(["short"])[0], emb[0], atol=1e-5)
+
+
+def test_dense_ranks_semantically(encoder):
+    r = DenseRetriever(TOOLS, encoder=encoder)
+    out = r.search(["will it rain tomorrow?", "how much is an apple share worth", "what can I cook with eggs"], k=3)
+    assert [o[0] for o in out] == ["weather", "stocks", "recipes"]
+    assert r.config["model"] == "all-MiniLM-L6-v2"
+    with pytest.raises(InputError):
+        r.search(["x"], k=0)
+
+
+def test_finetune_two_steps(tmp_path):
+    pairs = [("rain tomorrow?", "weather: forecast"), ("AAPL price", "stocks: quotes"),
+             ("omelette", "recipes: cooking"), ("snow in Oslo", "weather: forecast"),
+             ("TSLA quote", "stocks: quotes"), ("pasta dinner", "recipes: cooking")]
+    summary = finetune_minilm(pairs, str(tmp_path / "ft"), batch_size=3, epochs=1, max_steps=2, log=None)
+    assert summary["steps"] == 2 and np.isfinite(summary["last_loss"])
+    saved = json.loads((tmp_path / "ft" / "toolfoundry_finetune.json").read_text())
+    assert saved["pairs"] == 6
+    assert os.path.isfile(tmp_path / "ft" / "config.json")
+    r = DenseRetriever(TOOLS, model_path=str(tmp_path / "ft"), name="minilm-ft")
+    assert len(r.search(["rain"], k=2)[0]) == 2
+    with pytest.raises(InputError):
+        finetune_minilm([], str(tmp_path / "x"))
+    with pytest.raises(InputError, match="config.json"):
+        Encoder(str(tmp_path))
