@@ -195,3 +195,24 @@ def test_cli_bm25_on_beir(tmp_path, capsys):
     assert cli_main(["eval", "--format", "beir", "--data", str(root), "--systems", "minilm-ft",
                      "--out", str(tmp_path / "o2")]) == 2  # no train split: a clear error, not a crash
     assert "no 'train' split" in capsys.readouterr().err
+
+
+def test_ingest_writes_trainable_datasets(tmp_path):
+    from toolfoundry.evaluation.ingest import ingest_benchmark
+    from toolfoundry.formats.base import Problem
+    from toolfoundry.schema import EXAMPLE_SCHEMA, TOOL_SCHEMA, examples_from_table, tools_from_table
+    from toolfoundry.storage import read_manifest, read_table
+
+    b = _bench()
+    extra = [Example(id=f"t{i}", query=f"train {i}", relevant_tool_ids=("a" if i % 2 else "b",), split="train")
+             for i in range(6)]
+    b.examples = b.examples + extra
+    b.problems = [Problem("x.jsonl", 3, "bad")]
+    summary = ingest_benchmark(b, str(tmp_path), max_train_per_tool=2)
+    assert summary["examples"] == {"test": 2, "train": 4}
+    tools = tools_from_table(read_table(str(tmp_path / "tools"), TOOL_SCHEMA))
+    assert [t.id for t in tools] == list("abcd")
+    ex = examples_from_table(read_table(str(tmp_path / "examples"), EXAMPLE_SCHEMA))
+    assert sum(e.split == "train" for e in ex) == 4
+    assert read_manifest(str(tmp_path / "examples"))["params"]["max_train_per_tool"] == 2
+    assert read_table(str(tmp_path / "quarantine")).to_pylist()[0]["source"] == "x.jsonl:3"

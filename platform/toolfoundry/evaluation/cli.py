@@ -102,8 +102,37 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
 
 
+INGEST_HELP = """\
+Writes OUT/tools and OUT/examples (Parquet + manifest.json; OUT/quarantine lists malformed records)
+so that a benchmark with a train split can train a ToolGen model:
+
+  toolfoundry ingest-benchmark --format metatool --data ../shared/data/metatool --out runs/metatool/data \\
+      --max-train-per-tool 20
+  toolfoundry train --tools runs/metatool/data/tools --examples runs/metatool/data/examples \\
+      --out runs/metatool/model
+  toolfoundry eval --format metatool --data ../shared/data/metatool --model runs/metatool/model \\
+      --out runs/metatool/report
+"""
+
+
 def register(subparsers) -> argparse.ArgumentParser:
-    """Add the ``eval`` subcommand to a parent CLI's subparsers."""
+    """Add ``eval`` (and ``ingest-benchmark``) to a parent CLI's subparsers; returns the eval parser."""
+    ing = subparsers.add_parser(
+        "ingest-benchmark", help="convert a public benchmark (metatool, beir, toolbench, bfcl) into toolfoundry datasets",
+        description="Read a benchmark in its published format and write the tool catalog and examples as "
+                    "toolfoundry datasets (the input of `toolfoundry train`).",
+        epilog=INGEST_HELP + "\n" + FORMAT_HELP.split("tasks (--task)")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ing.add_argument("--format", required=True, choices=["metatool", "beir", "toolbench", "bfcl"])
+    ing.add_argument("--data", required=True, nargs="+", help="benchmark folder (or ToolBench file(s))")
+    ing.add_argument("--name", help="benchmark name")
+    ing.add_argument("--split", default="test", help="toolbench: split name given to the queries")
+    ing.add_argument("--categories", type=_csv, default=None, help="bfcl categories")
+    ing.add_argument("--max-train-per-tool", type=int, help="cap training queries per tool (CPU budgets)")
+    ing.add_argument("--seed", type=int, default=0)
+    ing.add_argument("--out", required=True, help="output folder (gets tools/ and examples/)")
+    ing.set_defaults(func=run_ingest, handler=run_ingest)
+
     p = subparsers.add_parser(
         "eval", help="evaluate systems on a public benchmark (metatool, beir, toolbench, bfcl)",
         description="Read a benchmark in its own published format, run toolfoundry models and baselines "
@@ -125,6 +154,17 @@ def _load(args):
         return read_toolbench(args.data, name=args.name, split=args.split)
     cats = args.categories
     return read_bfcl(args.data[0], categories=cats, **({"name": args.name} if args.name else {}))
+
+
+def run_ingest(args) -> int:
+    from toolfoundry.evaluation.ingest import ingest_benchmark
+
+    bench = _load(args)
+    for prob in bench.problems[:20]:
+        print(f"[ingest] malformed: {prob}", file=sys.stderr)
+    summary = ingest_benchmark(bench, args.out, max_train_per_tool=args.max_train_per_tool, seed=args.seed)
+    print(json.dumps(summary))
+    return 0
 
 
 def run_eval(args) -> int:
