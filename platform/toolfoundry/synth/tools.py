@@ -153,6 +153,8 @@ def build_parameters(base: Base, optional: list[str], horizon: int | None) -> di
 
 
 def plural(noun: str) -> str:
+    if noun.endswith("ics"):  # lyrics, statistics: already plural
+        return noun
     if noun.endswith(("s", "x", "ch", "sh")):
         return noun + "es"
     if noun.endswith("y") and noun[-2:-1] not in "aeiou":
@@ -197,6 +199,12 @@ def _describe(base: Base, rng: random.Random, optional: list[str], horizon: int 
     return " ".join(parts)
 
 
+def op_name(base: Base) -> str:
+    """The tool name of a base, e.g. ``search_flights`` (plural where the pattern asks for it)."""
+    slug = base.entity.slug
+    return base.op.name.replace("{e}s", "{es}").format(e=slug, es=plural(slug))
+
+
 def tool_id(i: int) -> str:
     return f"t{i:06d}"
 
@@ -218,7 +226,7 @@ def tool_at(i: int, seed: int) -> Tool:
     if variant and opts:  # variants accept a seeded subset of the optional arguments
         opts = [o for o in opts if rng.random() < 0.6]
     horizon = horizon_of(base, weak=False)
-    name = base.op.name.format(e=base.entity.slug)
+    name = op_name(base)
     if scope:
         name += f"_{_slug(scope[0])}_{_slug(scope[1])}"
     caps = [base.op_capability, *(f"param:{p}" for p, _ in required_params(base)), *(f"param:{o}" for o in opts)]

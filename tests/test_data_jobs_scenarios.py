@@ -1,0 +1,106 @@
+"""Scenario corpus: labels are exact, zero-to-one pairs differ by one tool, bad tools are quarantined."""
+
+import dataclasses
+import filecmp
+import json
+import os
+
+import pyarrow as pa
+import pytest
+
+from data_jobs import shards as sh
+from toolfoundry.schema import GENERATE_RESPONSE, TOOL_SCHEMA, Tool
+from toolfoundry.storage import read_manifest, read_table, write_manifest
+from toolfoundry.synth import Requirement, can_answer, generate_tools, tool_at
+from toolfoundry.synth.execute import execute
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    import ray
+
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    if started:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def catalog_uri(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scen")
+    rows = [t.to_row() for t in generate_tools(40, seed=3)]
+    bad = [
+        dataclasses.replace(tool_at(50, 3), id="bad1", description="  ").to_row(),  # empty description
+        {**tool_at(51, 3).to_row(), "id": "bad2", "parameters": "{not json"},  # unparseable
+        {**tool_at(52, 3).to_row(), "id": "bad3", "parameters": json.dumps({"type": "object", "required": 5})},
+        {**tool_at(53, 3).to_row(), "id": rows[0]["id"]},  # duplicate id
+    ]
+    uri = str(root / "tools")
+    sh.write_shard(pa.Table.from_pylist(rows + bad, schema=TOOL_SCHEMA), uri, sh.shard_name(0, 1))
+    write_manifest(uri, kind="test.tools")
+    return root
+
+
+def test_scenarios_labels_quarantine_and_determinism(ray_local, catalog_uri):
+    from data_jobs.scenarios import run
+
+    out = run(str(catalog_uri / "tools"), str(catalog_uri / "a"), k=5, weak_fraction=0.5, queries_per_tool=1,
+              num_shards=2, seed=3)
+    assert out["quarantined"] == 4
+    reasons = read_table(out["quarantine"])["reason"].to_pylist()
+    assert any("description: empty" in r for r in reasons) and any("duplicate id" in r for r in reasons)
+    assert any("unparseable" in r for r in reasons) and any("invalid JSON Schema" in r for r in reasons)
+
+    tools = {r["id"]: Tool.from_row(r) for r in read_table(out["tools"]).to_pylist()}
+    weak = [t for t in tools.values() if t.weak_of]
+    assert weak and all(tools[w.weak_of].strong_of == w.id for w in weak)
+    examples = read_table(out["examples"]).to_pylist()
+    counts = out["scenario_counts"]
+    assert counts["plain"] == 40 and counts["zero_to_one"] == 80 and counts["weak_to_strong"] > 0
+    assert read_manifest(out["examples"])["scenario_counts"] == counts
+
+    by_id = {e["id"]: e for e in examples}
+    for e in examples:
+        cands = [tools[c] for c in e["candidate_tool_ids"]]
+        assert GENERATE_RESPONSE in e["candidate_tool_ids"] and sorted(e["gold_ranking"]) == sorted(e["candidate_tool_ids"])
+        assert e["gold_call_name"] == tools[e["gold_ranking"][0]].name
+        if e["id"].endswith("-z0"):
+            pair = by_id[e["id"][:-1] + "1"]
+            added = set(pair["candidate_tool_ids"]) - set(e["candidate_tool_ids"])
+            assert set(e["candidate_tool_ids"]) < set(pair["candidate_tool_ids"]) and len(added) == 1
+            assert e["gold_call_name"] == GENERATE_RESPONSE and pair["gold_ranking"][0] == added.pop()
+            assert pair["query"] == e["query"]
+        if e["scenario"] != "zero_to_one":
+            assert len(cands) == 5
+        if e["gold_call_name"] != GENERATE_RESPONSE:
+            gold = tools[e["gold_ranking"][0]]
+            # the gold call runs: deterministic observation
+            args = json.loads(e["gold_call_arguments"])
+            assert execute(gold, args) == execute(gold, dict(reversed(list(args.items()))))
+    # weak-to-strong: with both versions the strong one is gold; weak alone is gold only when able
+    for e in examples:
+        if e["scenario"] == "weak_to_strong" and e["id"].endswith("-ws"):
+            strong_id = e["id"].split("-")[0]
+            assert e["gold_ranking"][0] == strong_id
+        if e["scenario"] == "weak_to_strong" and e["id"].endswith("-wh-w"):
+            assert e["gold_call_name"] == GENERATE_RESPONSE
+
+    again = run(str(catalog_uri / "tools"), str(catalog_uri / "b"), k=5, weak_fraction=0.5, queries_per_tool=1,
+                num_shards=2, seed=3)
+    for sub in ("tools", "examples", "quarantine"):
+        files = sorted(f for f in os.listdir(catalog_uri / "a" / sub) if f.endswith(".parquet"))
+        _, mismatch, errors = filecmp.cmpfiles(catalog_uri / "a" / sub, catalog_uri / "b" / sub, files, shallow=False)
+        assert files and not mismatch and not errors, (sub, mismatch)
+    assert again["scenario_counts"] == counts
+
+
+def test_capability_check_is_exact():
+    t = tool_at(0, 0)
+    op = next(c for c in t.capabilities if c.startswith("op:"))
+    params = tuple(c[6:] for c in t.capabilities if c.startswith("param:"))
+    assert can_answer(t, Requirement(op=op, params=params[:1]))
+    assert not can_answer(t, Requirement(op=op, params=("no_such_param",)))
+    assert not can_answer(t, Requirement(op="op:x.y.z", params=()))
+    assert not can_answer(t, Requirement(op=op, params=(), scope="Nordic|student")) or "scope:global" in t.capabilities
