@@ -121,6 +121,7 @@ def embed_documents(docs: list[str], concurrency: int | None = None, model_path:
         concurrency = max(1, int(ray.cluster_resources().get("CPU", 2)) - 1)
     ref = ray.put(docs)
     n_batches = (len(docs) + EMBED_BATCH - 1) // EMBED_BATCH
+    concurrency = max(1, min(concurrency, n_batches))
     items = [{"id": i} for i in range(n_batches)]
     ds = ray.data.from_items(items, override_num_blocks=max(1, min(n_batches, 8 * concurrency))).map_batches(
         Embedder, fn_constructor_args=(ref, model_path), batch_size=4, batch_format="numpy",

@@ -14,18 +14,6 @@ from toolfoundry.storage import read_manifest, read_table, write_manifest
 WORDS = [f"w{i}" for i in range(5000)]
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    import ray
-
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    if started:
-        ray.shutdown()
-
-
 def _write(uri, texts, shards):
     rows = [{"id": f"e{i:04d}", "query": t, "relevant_tool_ids": ["t0"], "split": "train"} for i, t in enumerate(texts)]
     for k, (a, b) in enumerate(sh.ranges(len(rows), shards)):
@@ -53,7 +41,7 @@ def corpus(tmp_path_factory):
     return root
 
 
-def test_dedupe_counts_decontaminates_and_is_partition_independent(ray_local, corpus):
+def test_dedupe_counts_decontaminates_and_is_partition_independent(ray_session, corpus):
     from data_jobs.dedupe import run
 
     a = run(str(corpus / "in"), str(corpus / "out1"), against=[str(corpus / "eval")], num_partitions=1)

