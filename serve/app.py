@@ -5,8 +5,8 @@ catalog tools found by trie-constrained decoding. Bad requests get a 4xx with a 
 the field; nothing a client sends produces a 500.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: FastAPI reads the request models from the live
+# annotations of the methods, and string annotations are not resolved inside a Serve ingress class.
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 from ray import serve

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -25,19 +26,32 @@ def test_import_platform_from_the_repository_root_is_the_standard_library():
     assert out[1] == "Linux" or out[1]  # the real module answers, a namespace package would not
 
 
-def test_import_platform_inside_a_ray_worker_with_the_repo_as_working_dir(ray_session):
-    ray = ray_session
+PROBE = """
+import json, sys
+import ray
+from toolfoundry.cli import job_runtime_env
 
-    @ray.remote(runtime_env={"working_dir": REPO_ROOT, "excludes": [".venv/", "runs/", ".git/"]})
-    def probe():
-        import os
-        import platform
+# The runtime env `toolfoundry submit` gives a cluster job: the checkout as working_dir.
+ray.init(num_cpus=1, include_dashboard=False, runtime_env=job_runtime_env(sys.argv[1]))
 
-        import toolfoundry.schema
+@ray.remote
+def probe():
+    import os, platform
+    import toolfoundry.schema
+    return [platform.__file__, platform.python_version(), os.getcwd(), toolfoundry.schema.SCHEMA_VERSION]
 
-        return platform.__file__, platform.python_version(), os.getcwd(), toolfoundry.schema.SCHEMA_VERSION
+print(json.dumps(ray.get(probe.remote())))
+ray.shutdown()
+"""
 
-    path, version, cwd, schema_version = ray.get(probe.remote())
+
+def test_import_platform_inside_a_ray_worker_with_the_repo_as_working_dir(tmp_path):
+    # A Ray job of its own: a local working_dir can only be given when a job starts.
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, REPO_ROOT], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    path, version, cwd, schema_version = json.loads(out.stdout.strip().splitlines()[-1])
     assert _is_stdlib(path), path
     assert version == ".".join(map(str, sys.version_info[:3]))
     assert os.path.isdir(os.path.join(cwd, "platform", "toolfoundry")), "the worker did not run in the working_dir"

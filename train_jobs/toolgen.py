@@ -10,6 +10,7 @@ Run it from the CLI (``toolfoundry train --config ...``) or through ``toolfoundr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -23,14 +24,14 @@ import ray
 import ray.data
 import ray.train
 import torch
-from ray.train import CheckpointConfig, RunConfig, ScalingConfig
+from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
 from ray.train.torch import TorchConfig, TorchTrainer
 
 from toolfoundry.catalog import Catalog
 from toolfoundry.config import PipelineConfig
 from toolfoundry.modeling import load_tokenizer
 from toolfoundry.schema import EXAMPLE_SCHEMA, TOOL_SCHEMA, tools_from_table
-from toolfoundry.storage import resolve, shard_paths
+from toolfoundry.storage import read_manifest, resolve, shard_paths
 from toolfoundry.training import TargetOnlyLM, collate, encode_pairs
 
 STATE_FILE = "train_state.json"
@@ -212,6 +213,10 @@ def run(cfg: PipelineConfig, tools_uri: str, examples_uri: str, init_dir: str, o
         "log_every": 5,
     }
     run_root = os.path.abspath(os.path.join(cfg.run_dir, "ray_results"))
+    # Ray Train restores a run of the same name from its latest checkpoint. Naming the run by its
+    # config makes a rerun resume after its last finished stage, and a changed config start afresh.
+    identity = {**loop_cfg, "data": [read_manifest(u)["content_hash"] for u in (tools_uri, examples_uri)]}
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:12]
     trainer = TorchTrainer(
         train_func,
         train_loop_config=loop_cfg,
@@ -219,7 +224,10 @@ def run(cfg: PipelineConfig, tools_uri: str, examples_uri: str, init_dir: str, o
         torch_config=TorchConfig(backend="nccl" if train.use_gpu else "gloo"),
         datasets={name: ds for name, ds in datasets.items() if name in {s.name for s in train.stages}},
         run_config=RunConfig(
-            name="toolgen", storage_path=run_root, checkpoint_config=CheckpointConfig(num_to_keep=1)
+            name=f"toolgen-{digest}",
+            storage_path=run_root,
+            checkpoint_config=CheckpointConfig(num_to_keep=1),
+            failure_config=FailureConfig(max_failures=train.max_failures),
         ),
     )
     result = trainer.fit()

@@ -52,6 +52,7 @@ class TrainConfig(_Strict):
     weight_decay: float = Field(0.0, ge=0)
     warmup_fraction: float = Field(0.05, ge=0, lt=1)
     seed: int = 0
+    max_failures: int = Field(1, ge=0)  # worker-group restarts, each resuming after the last finished stage
     stages: list[StageConfig] = Field(
         default_factory=lambda: [StageConfig(name="memorization"), StageConfig(name="retrieval")], min_length=1
     )
