@@ -107,3 +107,14 @@ def test_endpoint_refuses_a_body_that_is_not_json(served):
     response = httpx.post(f"{url}/v1/tools/retrieve", content=b"{not json", timeout=30,
                           headers={"content-type": "application/json"})
     assert 400 <= response.status_code < 500
+
+
+def test_rerunning_a_finished_training_resumes_instead_of_training_again(tiny_pipeline):
+    """Same config and data: Ray Train restores the run and every stage is already done."""
+    from train_jobs import toolgen
+
+    cfg, report = tiny_pipeline
+    data = os.path.join(cfg.run_dir, "data")
+    again = toolgen.run(cfg, f"{data}/tools", f"{data}/examples", os.path.join(cfg.run_dir, "init_model"),
+                        os.path.join(cfg.run_dir, "model_again"))
+    assert again["stages"] == report["training"]  # the same history, seconds included: nothing re-ran
