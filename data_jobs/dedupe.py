@@ -2,20 +2,22 @@
 
     python -m data_jobs.dedupe IN_URI OUT_URI [--column query] [--against EVAL_URI ...]
 
-Stages (no stage collects the corpus on one node):
+Three Ray Data stages, a map-reduce over storage (no stage collects the corpus on one node, and
+the intermediate files make every stage resumable):
 
-1. **buckets** — one Ray Data task per input shard (and per reference shard) normalises the text
-   column and emits one exact-hash row plus one row per LSH band for every record
-   (:func:`toolfoundry.dedup.bucket_rows`).
-2. **drops** — rows are hash-partitioned by bucket key (``groupby(partition).map_groups``, Ray
-   Data's hash shuffle); each partition decides, vectorised, which records to drop and why
-   (:func:`toolfoundry.dedup.bucket_drops`); the decisions, grouped by the input shard they belong
-   to, are written as one small file per shard.
-3. **filter** — one task per input shard reads its shard and its drop file and writes the kept rows
-   (same shard name, same order) plus the dropped rows with their reason.
+1. **buckets** (one task per input or evaluation shard) — normalise the text column and emit one
+   exact-hash row and one row per LSH band for every record
+   (:func:`toolfoundry.dedup.bucket_rows`), hash-partitioned by bucket key into
+   ``OUT/_work/buckets/p<partition>/``.
+2. **edges** (one task per partition) — every bucket is whole in its partition; candidate edges
+   from each record to earlier members of its buckets (:func:`toolfoundry.dedup.bucket_edges`).
+3. **filter** (one task per input shard) — near edges are verified with the MinHash estimate of the
+   pair's Jaccard (signatures recomputed for just the records involved), each record with a holding
+   edge is dropped with its reason, and the kept rows are written under the same shard name and
+   order; dropped rows go to ``OUT_dropped`` with the reason and the id they duplicate.
 
-Records are keyed ``shard << 32 | row``, so "keep the smallest key" keeps the earliest record and the
-output is the same for any number of partitions. Records in a bucket with any evaluation query
+Records are keyed ``shard << 32 | row``; an edge always points to a smaller key, so the earliest
+record of each group is kept, whatever the number of partitions. Records near an evaluation query
 (``--against``) are dropped as contaminated. Counts of every reason go into the manifest.
 """
 
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 import numpy as np
 import pyarrow as pa
@@ -34,7 +37,9 @@ import pyarrow.parquet as pq
 
 from data_jobs import shards as sh
 from data_jobs.common import ensure_ray, prepare_output, run_shards
-from toolfoundry.dedup import REASONS, DedupParams, bucket_drops, bucket_rows
+from toolfoundry.dedup import (
+    EDGE_SCHEMA, REASONS, DedupParams, bucket_edges, bucket_rows, estimated_jaccard, resolve_drops, text_signatures,
+)
 from toolfoundry.errors import InputError
 from toolfoundry.storage import join, read_manifest, resolve, shard_paths, write_manifest
 
@@ -44,13 +49,13 @@ DROPPED_SCHEMA = pa.schema([
     pa.field("reason", pa.string()),
     pa.field("duplicate_of", pa.string()),  # id of the kept record ("" for contamination)
 ])
-_REF_BIT = 1 << 62
+_REF_BIT = np.int64(1 << 62)
+_LOW = np.int64(0xFFFFFFFF)
 
 
 def _read_column(path: str, column: str) -> pa.Array:
     fs, _ = resolve(path)
-    table = pq.read_table(path, filesystem=fs, columns=[column])
-    return table[column].combine_chunks()
+    return pq.read_table(path, filesystem=fs, columns=[column])[column].combine_chunks()
 
 
 def _exists(uri: str) -> bool:
@@ -58,55 +63,17 @@ def _exists(uri: str) -> bool:
     return fs.get_file_info(path).type == pafs.FileType.File
 
 
-def compute_drops(in_paths: list[str], ref_paths: list[tuple[str, str]], column: str, params: DedupParams,
-                  drops_uri: str, num_partitions: int) -> None:
-    """Stages 1 and 2: write ``drops_uri/part-<shard>.parquet`` (doc, reason, dup_of) per input shard."""
-    import ray
+def _files(uri: str) -> list[str]:
+    fs, path = resolve(uri)
+    if fs.get_file_info(path).type != pafs.FileType.Directory:
+        return []
+    return sorted(i.path for i in fs.get_file_info(pafs.FileSelector(path)) if i.path.endswith(".parquet"))
 
-    n_in = len(in_paths)
-    work = [(p, column, False) for p in in_paths] + [(p, c, True) for p, c in ref_paths]
 
-    def buckets(batch: dict) -> pa.Table:
-        out = []
-        for k in batch["id"]:
-            k = int(k)
-            path, col, is_ref = work[k]
-            texts = _read_column(path, col)
-            shard = k - n_in if is_ref else k
-            keys = (np.int64(shard) << np.int64(32)) + np.arange(len(texts), dtype=np.int64)
-            if is_ref:
-                keys = keys | np.int64(_REF_BIT)
-            rows = bucket_rows(texts, keys, params, ref=is_ref)
-            part = (rows["bucket"].to_numpy() % np.uint64(num_partitions)).astype(np.int32)
-            out.append(rows.append_column("part", pa.array(part)))
-        return pa.concat_tables(out)
-
-    def decide(group: pa.Table) -> pa.Table:
-        drops = bucket_drops(group)
-        shard = (drops["doc"].to_numpy() >> np.int64(32)).astype(np.int32)
-        return drops.append_column("shard", pa.array(shard))
-
-    def write_group(group: pa.Table) -> pa.Table:
-        shard = int(group["shard"][0].as_py())
-        # the same record can be dropped from several partitions: keep its strongest reason
-        d = group["doc"].to_numpy()
-        r = group["reason"].to_numpy()
-        u = group["dup_of"].to_numpy()
-        order = np.lexsort((u, r, d))
-        d, r, u = d[order], r[order], u[order]
-        first = np.ones(len(d), dtype=bool)
-        first[1:] = d[1:] != d[:-1]
-        table = pa.table({"doc": d[first], "reason": r[first], "dup_of": u[first]})
-        sh.write_shard(table, drops_uri, f"part-{shard:05d}.parquet")
-        return pa.table({"shard": [shard], "drops": [table.num_rows]})
-
-    ds = ray.data.range(len(work), override_num_blocks=len(work)).map_batches(
-        buckets, batch_size=1, batch_format="numpy")
-    drops = ds.groupby("part", num_partitions=num_partitions).map_groups(decide, batch_format="pyarrow")
-    drops.groupby("shard").map_groups(write_group, batch_format="pyarrow").materialize()
-    fs, path = resolve(drops_uri)
-    fs.create_dir(path, recursive=True)
-    with fs.open_output_stream(join(path, "_SUCCESS")) as f:
+def _write_marker(uri: str) -> None:
+    fs, path = resolve(uri)
+    fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+    with fs.open_output_stream(path) as f:
         f.write(b"ok")
 
 
@@ -115,90 +82,159 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
         dropped_uri: str | None = None) -> dict:
     """Deduplicate ``in_uri`` into ``out_uri``; dropped rows go to ``dropped_uri`` with their reason."""
     params = params or DedupParams()
+    if num_partitions < 1:
+        raise InputError("num_partitions", f"{num_partitions}", "at least 1")
     in_paths = shard_paths(in_uri)
     if not in_paths:
         raise InputError(in_uri, "no .parquet shards", "a dataset folder written by a toolfoundry data job")
     schema = pq.read_schema(in_paths[0], filesystem=resolve(in_uri)[0])
     if column not in schema.names:
         raise InputError("column", f"{column!r} is not a column of {in_uri}", f"one of {schema.names}")
-    ref_paths = []
+    ref_paths: list[str] = []
     for uri in against or []:
         paths = shard_paths(uri)
         if paths and against_column not in pq.read_schema(paths[0], filesystem=resolve(uri)[0]).names:
             raise InputError("against_column", f"{against_column!r} is not a column of {uri}", "a text column")
-        ref_paths += [(p, against_column) for p in paths]
+        ref_paths += paths
     ensure_ray()
     dropped_uri = dropped_uri or out_uri.rstrip("/") + "_dropped"
-    n = len(in_paths)
+    n, P = len(in_paths), num_partitions
     try:
         parents = [read_manifest(in_uri).get("content_hash")]
     except InputError:
         parents = []
-    plan = {"job": "dedupe", "input": in_uri, "input_hash": parents, "column": column,
-            "against": sorted(against or []), "params": params.__dict__, "bands_rows": list(params.band_rows)}
+    plan = {"job": "dedupe", "input": in_uri, "input_hash": parents, "column": column, "against": sorted(against or []),
+            "params": params.__dict__, "bands_rows": list(params.band_rows), "partitions": P}
     prepare_output(out_uri, plan, n)
     prepare_output(dropped_uri, plan, n)
-    drops_uri = join(out_uri, "_drops")
-    if not _exists(join(drops_uri, "_SUCCESS")):
-        compute_drops(in_paths, ref_paths, column, params, drops_uri, num_partitions)
+    work = join(out_uri, "_work")
+    work_items = [(p, column, False) for p in in_paths] + [(p, against_column, True) for p in ref_paths]
 
-    def produce(k: int) -> dict:
+    def key_base(k: int) -> np.int64:
+        return (np.int64(k - n) << np.int64(32)) | _REF_BIT if k >= n else np.int64(k) << np.int64(32)
+
+    # 1. buckets, hash-partitioned into files
+    def buckets(k: int) -> dict:
+        marker = join(work, "buckets", "_done", f"w{k:05d}")
+        if _exists(marker):
+            return {"shard": k, "written": False}
+        path, col, is_ref = work_items[k]
+        texts = _read_column(path, col)
+        rows = bucket_rows(texts, key_base(k) + np.arange(len(texts), dtype=np.int64), params, ref=is_ref)
+        part = (rows["bucket"].to_numpy() % np.uint64(P)).astype(np.int64)
+        order = np.argsort(part, kind="stable")
+        rows, part = rows.take(pa.array(order)), part[order]
+        bounds = np.searchsorted(part, np.arange(P + 1))
+        for p in range(P):
+            if bounds[p + 1] > bounds[p]:
+                sh.write_shard(rows.slice(bounds[p], bounds[p + 1] - bounds[p]), join(work, "buckets", f"p{p:05d}"),
+                               f"w{k:05d}.parquet", scratch=True)
+        _write_marker(marker)
+        return {"shard": k, "written": True}
+
+    # 2. candidate edges per partition
+    def edges(p: int) -> dict:
+        name = f"p{p:05d}.parquet"
+        if sh.shard_exists(join(work, "edges"), name):
+            return {"shard": p, "written": False}
+        files = _files(join(work, "buckets", f"p{p:05d}"))
+        fs = resolve(work)[0]
+        table = pa.concat_tables([pq.read_table(f, filesystem=fs) for f in files]) if files else None
+        e = bucket_edges(table) if table is not None else EDGE_SCHEMA.empty_table()
+        sh.write_shard(e, join(work, "edges"), name, scratch=True)
+        return {"shard": p, "written": True}
+
+    # 3. verify near edges, filter, write
+    def filter_shard(k: int) -> dict:
         name = sh.shard_name(k, n)
         if sh.shard_exists(out_uri, name) and sh.shard_exists(dropped_uri, name):
-            return {"shard": k, "written": False, "resumed": True}
-        fs, _ = resolve(in_uri)
+            return {"shard": k, "written": False}
+        fs = resolve(in_uri)[0]
         table = pq.read_table(in_paths[k], filesystem=fs)
-        drop_file = join(drops_uri, f"part-{k:05d}.parquet")
-        doc = np.arange(table.num_rows, dtype=np.int64) + (np.int64(k) << np.int64(32))
+        lo, hi = np.int64(k) << np.int64(32), (np.int64(k) + 1) << np.int64(32)
+        parts = []
+        for f in _files(join(work, "edges")):
+            e = pq.read_table(f, filesystem=resolve(work)[0])
+            d = e["doc"].to_numpy()
+            parts.append(e.filter(pa.array((d >= lo) & (d < hi))))
+        e = pa.concat_tables(parts) if parts else EDGE_SCHEMA.empty_table()
+        d, u, kind = e["doc"].to_numpy(), e["dup_of"].to_numpy(), e["kind"].to_numpy()
+        near = kind == 1
+        verified = np.zeros(len(d), dtype=bool)
+        if near.any():
+            texts = table[column].combine_chunks()
+            own_rows = np.unique(d[near] & _LOW)
+            own = dict(zip(own_rows.tolist(), text_signatures(texts.take(pa.array(own_rows)), params)))
+            other = {}
+            targets = np.unique(u[near])
+            src = np.where(targets & _REF_BIT, n + ((targets & ~_REF_BIT) >> np.int64(32)), targets >> np.int64(32))
+            for s_idx in np.unique(src):
+                keys = targets[src == s_idx]
+                rows = keys & _LOW
+                path, col, _ = work_items[int(s_idx)]
+                col_texts = texts if int(s_idx) == k else _read_column(path, col)
+                other.update(zip(keys.tolist(), text_signatures(col_texts.take(pa.array(rows)), params)))
+            idx = np.flatnonzero(near)
+            a = np.stack([own[int(x)] for x in (d[idx] & _LOW)])
+            b = np.stack([other[int(x)] for x in u[idx]])
+            verified[idx] = estimated_jaccard(a, b) >= params.verify_threshold
+        drops = resolve_drops(e, verified)
         reasons = np.full(table.num_rows, -1, dtype=np.int8)
         dup_of = np.full(table.num_rows, -1, dtype=np.int64)
-        if _exists(drop_file):
-            drops = pq.read_table(drop_file, filesystem=resolve(drops_uri)[0])
-            rows = (drops["doc"].to_numpy() & np.int64(0xFFFFFFFF)).astype(np.int64)
-            reasons[rows] = drops["reason"].to_numpy()
-            dup_of[rows] = drops["dup_of"].to_numpy()
+        rows = drops["doc"].to_numpy() & _LOW
+        reasons[rows] = drops["reason"].to_numpy()
+        dup_of[rows] = drops["dup_of"].to_numpy()
         keep = reasons < 0
         sh.write_shard(table.filter(pa.array(keep)), out_uri, name)
-        ids = table["id"] if "id" in table.column_names else pa.array([str(x) for x in doc])
+        has_id = "id" in table.column_names
+        ids = table["id"].combine_chunks() if has_id else pa.array([str(x) for x in range(table.num_rows)])
         idx = np.flatnonzero(~keep)
-        dup_ids = []
         id_cache: dict[int, list] = {k: ids.to_pylist()}
+        dup_ids = []
         for key in dup_of[idx]:  # ids of the kept records; other shards' id columns read when needed
             if key < 0:
                 dup_ids.append("")
                 continue
-            src = int(key) >> 32
-            if src not in id_cache:
-                id_cache[src] = (_read_column(in_paths[src], "id").to_pylist() if "id" in table.column_names
-                                 else [str((src << 32) + i) for i in range(pq.read_metadata(
-                                     in_paths[src], filesystem=fs).num_rows)])
-            dup_ids.append(str(id_cache[src][int(key) & 0xFFFFFFFF]))
+            src_shard = int(key) >> 32
+            if src_shard not in id_cache:
+                id_cache[src_shard] = (_read_column(in_paths[src_shard], "id").to_pylist() if has_id else
+                                       [str(i) for i in range(pq.read_metadata(in_paths[src_shard],
+                                                                               filesystem=fs).num_rows)])
+            dup_ids.append(str(id_cache[src_shard][int(key) & 0xFFFFFFFF]))
+        take = pa.array(idx, pa.int64())
         dropped = pa.table({
-            "id": pc.take(ids, pa.array(idx, pa.int64())).cast(pa.string()),
-            "text": pc.take(table[column], pa.array(idx, pa.int64())).cast(pa.string()),
+            "id": pc.take(ids, take).cast(pa.string()),
+            "text": pc.take(table[column], take).cast(pa.string()),
             "reason": pa.array([REASONS[int(r)] for r in reasons[idx]], pa.string()),
             "duplicate_of": pa.array(dup_ids, pa.string()),
         }, schema=DROPPED_SCHEMA)
         sh.write_shard(dropped, dropped_uri, name)
-        counts = {REASONS[c]: int((reasons == c).sum()) for c in REASONS}
-        return {"shard": k, "written": True, "input": table.num_rows, "kept": int(keep.sum()), **counts}
+        return {"shard": k, "written": True}
 
-    stats = run_shards(n, produce)
+    t0 = time.perf_counter()
+    run_shards(len(work_items), buckets)
+    t1 = time.perf_counter()
+    run_shards(P, edges)
+    t2 = time.perf_counter()
+    stats = run_shards(n, filter_shard)
+    t3 = time.perf_counter()
     # counts come from the files, so a resumed run reports the same totals as an uninterrupted one
     counts = {name: 0 for name in REASONS.values()}
     fs_d, _ = resolve(dropped_uri)
     for path in shard_paths(dropped_uri):
-        reasons = pq.read_table(path, filesystem=fs_d, columns=["reason"])["reason"].to_pylist()
-        for r in reasons:
+        for r in pq.read_table(path, filesystem=fs_d, columns=["reason"])["reason"].to_pylist():
             counts[r] += 1
-    extra = {"dedup": {"params": params.__dict__, "bands": params.band_rows[0], "rows_per_band": params.band_rows[1],
-                       "dropped": counts, "against": sorted(against or [])}}
+    bands, rows_per_band = params.band_rows
+    extra = {"dedup": {"params": params.__dict__, "bands": bands, "rows_per_band": rows_per_band,
+                       "verify_threshold": params.verify_threshold, "dropped": counts,
+                       "against": sorted(against or [])}}
     kept_m = write_manifest(out_uri, kind="dedupe.kept", params=plan, parents=[in_uri, *(against or [])], extra=extra)
     drop_m = write_manifest(dropped_uri, kind="dedupe.dropped", params=plan, parents=[in_uri], extra=extra)
     return {
         "kept": out_uri, "dropped": dropped_uri, "input_rows": kept_m["rows"] + drop_m["rows"],
         "kept_rows": kept_m["rows"], "dropped_counts": counts,
         "shards_written": sum(1 for s in stats if s["written"]),
+        "timings": {"buckets_s": round(t1 - t0, 3), "edges_s": round(t2 - t1, 3), "filter_s": round(t3 - t2, 3)},
     }
 
 
@@ -221,11 +257,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold", type=float, default=0.8)
     p.add_argument("--bands", type=int, default=None)
     p.add_argument("--rows", type=int, default=None)
+    p.add_argument("--verify-margin", type=float, default=0.15,
+                   help="near pairs hold at estimated Jaccard >= threshold - margin")
     p.add_argument("--num-partitions", type=int, default=8)
 
 
 def run_from_args(a: argparse.Namespace) -> dict:
-    params = DedupParams(ngram=a.ngram, num_perm=a.num_perm, threshold=a.threshold, bands=a.bands, rows=a.rows)
+    params = DedupParams(ngram=a.ngram, num_perm=a.num_perm, threshold=a.threshold, bands=a.bands, rows=a.rows,
+                         verify_margin=a.verify_margin)
     return run(a.in_uri, a.out_uri, column=a.column, against=a.against, against_column=a.against_column,
                params=params, num_partitions=a.num_partitions)
 

@@ -28,6 +28,7 @@ from toolfoundry.storage import join, resolve
 # Parquet options fixed so identical tables give identical bytes.
 _PARQUET_OPTS = dict(compression="zstd", compression_level=3, use_dictionary=True, write_statistics=True,
                      row_group_size=1 << 20)
+_SCRATCH_OPTS = dict(compression="none", use_dictionary=False, write_statistics=False, row_group_size=1 << 20)
 
 
 def shard_name(index: int, count: int) -> str:
@@ -44,13 +45,18 @@ def shard_exists(uri: str, name: str) -> bool:
     return fs.get_file_info(join(path, name)).type == pafs.FileType.File
 
 
-def write_shard(table: pa.Table, uri: str, name: str) -> None:
-    """Write ``table`` as ``uri/name`` atomically: temporary file in the same folder, then rename."""
+def write_shard(table: pa.Table, uri: str, name: str, *, scratch: bool = False) -> None:
+    """Write ``table`` as ``uri/name`` atomically: temporary file in the same folder, then rename.
+
+    ``scratch`` files (a job's intermediate hash partitions, mostly random 64-bit keys) skip
+    compression: it would cost CPU and save nothing.
+    """
     fs, path = resolve(uri)
     fs.create_dir(path, recursive=True)
     tmp = join(path, f".{name}.{uuid.uuid4().hex}.tmp")
+    opts = _SCRATCH_OPTS if scratch else _PARQUET_OPTS
     try:
-        pq.write_table(table, tmp, filesystem=fs, **_PARQUET_OPTS)
+        pq.write_table(table, tmp, filesystem=fs, **opts)
         fs.move(tmp, join(path, name))
     except BaseException:
         try:

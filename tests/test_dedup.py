@@ -11,9 +11,10 @@ from toolfoundry.dedup import (
     REASON_EXACT,
     REASON_NEAR,
     DedupParams,
-    bucket_drops,
+    bucket_edges,
     bucket_rows,
     candidate_pairs,
+    find_duplicates,
     lsh_params,
     normalize,
     shingle_hashes,
@@ -47,31 +48,30 @@ def test_normalize_and_shingles():
 
 def test_planted_duplicates_found_exactly():
     texts, expect = planted()
-    table = bucket_rows(texts, np.arange(len(texts)), DedupParams())
-    drops = bucket_drops(table).to_pylist()
+    drops = find_duplicates(texts, DedupParams()).to_pylist()
     got = {d["doc"]: (d["reason"], d["dup_of"]) for d in drops}
     assert got == expect
+    # a text sharing about half its words with another is no duplicate, even if LSH pairs them
+    rng = random.Random(9)
+    half = [texts[0], " ".join(texts[0].split()[:50] + rng.choices(WORDS, k=50))]
+    assert find_duplicates(half, DedupParams()).num_rows == 0
 
 
-def test_partitioning_does_not_change_the_answer():
+def test_partitioning_does_not_change_the_edges():
     texts, _ = planted(seed=1)
     table = bucket_rows(texts, np.arange(len(texts)), DedupParams())
-    whole = bucket_drops(table)
+    whole = bucket_edges(table).to_pylist()
     part = (table["bucket"].to_numpy() % np.uint64(5)).astype(int)
-    pieces = pa.concat_tables([bucket_drops(table.filter(pa.array(part == p))) for p in range(5)])
-    # a record dropped in several partitions keeps its strongest reason
-    best = {}
-    for d in pieces.to_pylist():
-        best[d["doc"]] = min(best.get(d["doc"], (9, 0)), (d["reason"], d["dup_of"]))
-    assert best == {d["doc"]: (d["reason"], d["dup_of"]) for d in whole.to_pylist()}
+    pieces = pa.concat_tables([bucket_edges(table.filter(pa.array(part == p))) for p in range(5)]).to_pylist()
+    key = lambda e: (e["doc"], e["dup_of"], e["kind"])  # noqa: E731
+    assert set(map(key, pieces)) == set(map(key, whole)) and whole
+    assert all(e["dup_of"] < e["doc"] for e in whole)
 
 
 def test_contamination_against_reference_queries():
     texts, _ = planted(seed=2, n_unique=50)
     texts = texts[:50]
-    ref = bucket_rows([texts[3] + " again", texts[7].upper()], np.array([10**12, 10**12 + 1]), DedupParams(), ref=True)
-    table = pa.concat_tables([bucket_rows(texts, np.arange(50), DedupParams()), ref])
-    drops = bucket_drops(table).to_pylist()
+    drops = find_duplicates(texts, DedupParams(), ref_texts=[texts[3] + " again", texts[7].upper()]).to_pylist()
     assert {d["doc"]: d["reason"] for d in drops} == {3: REASON_CONTAMINATED, 7: REASON_CONTAMINATED}
 
 
@@ -80,6 +80,7 @@ def test_unrelated_texts_are_not_pairs_and_params_match_datasketch():
     texts = [" ".join(rng.choices(WORDS, k=30)) for _ in range(500)]
     assert len(candidate_pairs(bucket_rows(texts, np.arange(500), DedupParams()))) == 0
     assert lsh_params(0.8, 128) == (9, 13)  # what datasketch.MinHashLSH(threshold=0.8, num_perm=128) uses
+    assert DedupParams().band_rows == (21, 6) and DedupParams().verify_threshold == 0.65
     with pytest.raises(InputError, match="threshold"):
         DedupParams(threshold=1.5)
     with pytest.raises(InputError, match="bands"):

@@ -8,13 +8,15 @@ The pieces, each a pure function over a batch:
 4. :func:`signatures` — MinHash signatures from those hashes, computed by ``rensa`` (Rust).
 5. :func:`band_keys` — one 64-bit key per LSH band per document; two documents are candidate
    near-duplicates when they share any band key.
-6. :func:`bucket_drops` — given every (bucket, document) row of one hash partition, which documents
-   to drop and why: in each bucket the smallest document key is kept, the others are duplicates,
-   and every corpus document in a bucket that holds a reference (evaluation) document is
-   contaminated.
+6. :func:`bucket_edges` — given every (bucket, document) row of one hash partition, candidate
+   edges from each document to earlier members of its buckets (reference/evaluation documents
+   sort first, so an edge to one means contamination).
+7. :func:`estimated_jaccard` / :func:`resolve_drops` — near edges hold when the MinHash estimate of
+   the pair's Jaccard reaches ``verify_threshold``; each document with a holding edge is dropped with
+   its strongest reason. :func:`find_duplicates` runs 1–7 in one process.
 
 Because step 6 only needs the rows of one bucket together, the corpus can be hash-partitioned by
-bucket key across any number of workers.
+bucket key across any number of workers; step 7 needs only the two documents of an edge.
 """
 
 from toolfoundry.dedup.core import (
@@ -23,10 +25,15 @@ from toolfoundry.dedup.core import (
     REASON_NEAR,
     REASONS,
     DedupParams,
+    EDGE_SCHEMA,
     band_keys,
-    bucket_drops,
+    bucket_edges,
     bucket_rows,
     candidate_pairs,
+    estimated_jaccard,
+    find_duplicates,
+    resolve_drops,
+    text_signatures,
     exact_hashes,
     lsh_params,
     normalize,
@@ -40,10 +47,15 @@ __all__ = [
     "REASON_EXACT",
     "REASON_NEAR",
     "DedupParams",
+    "EDGE_SCHEMA",
     "band_keys",
-    "bucket_drops",
+    "bucket_edges",
     "bucket_rows",
     "candidate_pairs",
+    "estimated_jaccard",
+    "find_duplicates",
+    "resolve_drops",
+    "text_signatures",
     "exact_hashes",
     "lsh_params",
     "normalize",

@@ -32,7 +32,17 @@ _M3 = np.uint64(0x165667B19E3779F9)
 
 @dataclass(frozen=True)
 class DedupParams:
-    """Near-duplicate settings. ``bands``/``rows`` default to datasketch's optimum for the threshold."""
+    """Near-duplicate settings.
+
+    Candidates come from LSH over ``num_perm`` MinHash permutations; a candidate pair is a near
+    duplicate when its MinHash-estimated Jaccard is at least ``verify_threshold`` =
+    ``threshold - verify_margin``. The margin (default 0.15, about four standard deviations of the
+    estimate at 128 permutations) keeps pairs whose true similarity is at the threshold despite
+    estimation noise, and matches what a banded LSH at ``threshold`` also reports (datasketch's
+    S-curve reaches well below the threshold). Unless given, ``bands × rows`` is chosen like
+    datasketch's optimum but for ``verify_threshold`` with false negatives weighted 0.8, so that
+    candidates miss almost nothing the verification would accept.
+    """
 
     ngram: int = 3
     num_perm: int = 128
@@ -40,6 +50,7 @@ class DedupParams:
     bands: int | None = None
     rows: int | None = None
     seed: int = 1
+    verify_margin: float = 0.15
 
     def __post_init__(self):
         if not 1 <= self.ngram <= 16:
@@ -48,6 +59,8 @@ class DedupParams:
             raise InputError("dedup.num_perm", f"{self.num_perm}", "between 8 and 1024 permutations")
         if not 0.0 < self.threshold < 1.0:
             raise InputError("dedup.threshold", f"{self.threshold}", "a Jaccard threshold strictly between 0 and 1")
+        if not 0.0 <= self.verify_margin < self.threshold:
+            raise InputError("dedup.verify_margin", f"{self.verify_margin}", f"between 0 and the threshold")
         if (self.bands is None) != (self.rows is None):
             raise InputError("dedup.bands/rows", "only one of them was given", "both or neither")
         if self.bands is not None and self.bands * self.rows > self.num_perm:
@@ -55,10 +68,14 @@ class DedupParams:
                              "bands × rows ≤ num_perm")
 
     @property
+    def verify_threshold(self) -> float:
+        return round(self.threshold - self.verify_margin, 6)
+
+    @property
     def band_rows(self) -> tuple[int, int]:
         if self.bands is not None:
             return self.bands, self.rows
-        return lsh_params(self.threshold, self.num_perm)
+        return lsh_params(self.verify_threshold, self.num_perm, 0.2, 0.8)
 
 
 @lru_cache(maxsize=64)
@@ -158,17 +175,21 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return out
 
 
-def bucket_rows(texts, doc_keys: np.ndarray, params: DedupParams, *, ref: bool = False) -> pa.Table:
+def bucket_rows(texts, doc_keys: np.ndarray, params: DedupParams, *, ref: bool = False,
+                sigs: np.ndarray | None = None) -> pa.Table:
     """The rows a batch contributes to the bucket shuffle: one exact row and ``bands`` near rows per text.
 
     Columns: ``bucket`` (uint64), ``kind`` (0 exact, 1 near), ``doc`` (int64), ``ref`` (bool).
+    ``sigs`` (the texts' MinHash signatures) may be passed when the caller already has them.
     """
     norm = normalize(texts)
     n = len(norm)
     bands, rows = params.band_rows
     ex = exact_hashes(norm)
-    flat, offsets = shingle_hashes(norm, params.ngram)
-    keys = band_keys(signatures(flat, offsets, params.num_perm, params.seed), bands, rows)
+    if sigs is None:
+        flat, offsets = shingle_hashes(norm, params.ngram)
+        sigs = signatures(flat, offsets, params.num_perm, params.seed)
+    keys = band_keys(sigs, bands, rows)
     doc_keys = np.asarray(doc_keys, dtype=np.int64)
     return pa.table({
         "bucket": np.concatenate([ex, keys.reshape(-1)]),
@@ -191,33 +212,84 @@ def _runs(table: pa.Table):
     return bucket, kind, doc, ref, new
 
 
-def bucket_drops(table: pa.Table) -> pa.Table:
-    """Documents to drop, from all rows of some set of whole buckets (one hash partition).
+EDGE_SCHEMA = pa.schema([pa.field("doc", pa.int64()), pa.field("dup_of", pa.int64()), pa.field("kind", pa.int8()),
+                         pa.field("ref", pa.bool_())])
 
-    In each bucket the smallest corpus document key is kept; every other corpus document is a
-    duplicate (exact or near, by the bucket's kind); if the bucket holds a reference document, every
-    corpus document in it is contaminated. One row per dropped document with its strongest reason
-    (contaminated < exact < near) and the document it duplicates (``-1`` for contamination).
+
+def bucket_edges(table: pa.Table) -> pa.Table:
+    """Candidate edges from all rows of some set of whole buckets (one hash partition).
+
+    In a bucket, members are ordered reference documents first, then by key; every corpus member
+    but the first gets an edge to the bucket's first member and to the member just before it.
+    ``dup_of`` is always an earlier member, so "drop a record with a verified edge" keeps the first
+    of every group. ``ref`` marks edges to evaluation documents (contamination). Sorted, unique.
     """
-    empty = pa.table({"doc": pa.array([], pa.int64()), "reason": pa.array([], pa.int8()),
-                      "dup_of": pa.array([], pa.int64())})
     if table.num_rows == 0:
-        return empty
+        return EDGE_SCHEMA.empty_table()
     bucket, kind, doc, ref, new = _runs(table)
     run = np.cumsum(new) - 1
     starts = np.flatnonzero(new)
-    has_ref = np.maximum.reduceat(ref.astype(np.int8), starts).astype(bool)[run]
-    first_doc = doc[starts][run]
-    drop = ~ref & (~new | has_ref)
-    reason = np.where(has_ref, REASON_CONTAMINATED, np.where(kind == KIND_EXACT, REASON_EXACT, REASON_NEAR))
-    d, rsn, dup = doc[drop], reason[drop].astype(np.int8), np.where(has_ref, -1, first_doc)[drop]
+    first_doc, first_ref = doc[starts][run], ref[starts][run]
+    member = ~new & ~ref & (doc != first_doc)
+    prev = np.r_[0, np.arange(len(doc) - 1)]
+    cols = []
+    for target, tref in ((first_doc, first_ref), (doc[prev], ref[prev])):
+        sel = member & (target != doc)
+        cols.append((doc[sel], target[sel], kind[sel], tref[sel]))
+    d, u, k, r = (np.concatenate(x) for x in zip(*cols))
     if len(d) == 0:
-        return empty
-    order = np.lexsort((dup, rsn, d))
-    d, rsn, dup = d[order], rsn[order], dup[order]
+        return EDGE_SCHEMA.empty_table()
+    order = np.lexsort((r, k, u, d))
+    d, u, k, r = d[order], u[order], k[order], r[order]
+    keep = np.ones(len(d), dtype=bool)
+    keep[1:] = (d[1:] != d[:-1]) | (u[1:] != u[:-1]) | (k[1:] != k[:-1])
+    return pa.table({"doc": d[keep], "dup_of": u[keep], "kind": k[keep].astype(np.int8), "ref": r[keep]},
+                    schema=EDGE_SCHEMA)
+
+
+def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
+    """Share of equal MinHash values per row pair: an unbiased estimate of their Jaccard similarity."""
+    return (sig_a == sig_b).mean(axis=1) if len(sig_a) else np.zeros(0)
+
+
+def resolve_drops(edges: pa.Table, verified: np.ndarray) -> pa.Table:
+    """One row per dropped document: its strongest reason (contaminated < exact < near) among the
+    edges that hold (exact edges always hold; near edges when ``verified``) and whom it duplicates."""
+    d = edges["doc"].to_numpy()
+    u = edges["dup_of"].to_numpy()
+    k = edges["kind"].to_numpy()
+    r = edges["ref"].to_numpy(zero_copy_only=False).astype(bool)
+    ok = (k == KIND_EXACT) | np.asarray(verified, dtype=bool)
+    d, u, k, r = d[ok], u[ok], k[ok], r[ok]
+    reason = np.where(r, REASON_CONTAMINATED, np.where(k == KIND_EXACT, REASON_EXACT, REASON_NEAR)).astype(np.int8)
+    u = np.where(r, -1, u)
+    order = np.lexsort((u, reason, d))
+    d, reason, u = d[order], reason[order], u[order]
     first = np.ones(len(d), dtype=bool)
     first[1:] = d[1:] != d[:-1]
-    return pa.table({"doc": d[first], "reason": rsn[first], "dup_of": dup[first]})
+    return pa.table({"doc": d[first], "reason": reason[first], "dup_of": u[first]})
+
+
+def text_signatures(texts, params: DedupParams) -> np.ndarray:
+    flat, offsets = shingle_hashes(normalize(texts), params.ngram)
+    return signatures(flat, offsets, params.num_perm, params.seed)
+
+
+def find_duplicates(texts, params: DedupParams, ref_texts=None) -> pa.Table:
+    """The whole method in one process (tests, benchmarks): drops for ``texts`` keyed by position."""
+    n = len(texts)
+    sigs = text_signatures(texts, params)
+    table = bucket_rows(texts, np.arange(n), params, sigs=sigs)
+    if ref_texts:
+        ref_keys = np.arange(len(ref_texts)) + np.int64(1 << 40)
+        ref_sigs = text_signatures(ref_texts, params)
+        table = pa.concat_tables([table, bucket_rows(ref_texts, ref_keys, params, ref=True, sigs=ref_sigs)])
+        sigs = np.concatenate([sigs, ref_sigs])
+    edges = bucket_edges(table)
+    d, u = edges["doc"].to_numpy(), edges["dup_of"].to_numpy()
+    pos = lambda keys: np.where(keys >= (1 << 40), keys - (1 << 40) + n, keys)  # noqa: E731
+    ok = estimated_jaccard(sigs[pos(d)], sigs[pos(u)]) >= params.verify_threshold
+    return resolve_drops(edges, ok)
 
 
 def candidate_pairs(table: pa.Table, kind: int = KIND_NEAR) -> np.ndarray:
