@@ -65,3 +65,12 @@ def test_bad_sizes_are_refused():
         generate_tools(capacity() + 1, seed=0)
     with pytest.raises(InputError, match="n"):
         generate_queries(tool_at(0, 0), -1, 0)
+
+
+def test_fifty_thousand_tools_without_near_duplicates():
+    from toolfoundry.dedup import DedupParams, find_duplicates
+
+    tools = generate_tools(50_000, seed=0)
+    assert len({t.name for t in tools}) == 50_000
+    # the dedupe job's own defaults (threshold 0.8, verified at estimated Jaccard >= 0.65)
+    assert find_duplicates([t.document() for t in tools], DedupParams()).num_rows == 0

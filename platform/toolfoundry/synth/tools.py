@@ -175,8 +175,41 @@ def article(text: str) -> str:
 _A_RE = re.compile(r"\b([Aa]) ([aeiouAEIOU])")
 
 
+_SYLLABLES = ("zen", "tri", "vo", "ka", "lum", "rix", "no", "va", "sol", "mer", "qua", "dex", "ori", "pax", "tel",
+              "ny", "bri", "cor", "ex", "lo", "mi", "ra", "sta", "ven", "xo", "ul", "fen", "gar", "hal", "ion")
+_TRAITS = (
+    "Rate limit: {n} requests per minute.", "Data refreshed every {m} minutes.", "Responses cached for {m} seconds.",
+    "Typical latency under {n} ms.", "Uptime commitment {p}%.", "Pages through results with cursor tokens.",
+    "Every result carries source attribution.", "Timestamps come back in UTC.", "Errors carry machine-readable codes.",
+    "Retries are idempotent.", "Change notifications via webhooks.", "Free tier of {n} calls a day.",
+    "API version {v}.", "Localised in {k} languages.", "Audit log kept for {m} days.", "Sandbox keys available.",
+    "Supports conditional requests with ETags.", "Authenticates with OAuth2.", "Authenticates with an API key.",
+    "Responses are gzip-compressed.", "Operated since {y}.", "Hosted in {k} regions.",
+    "Backed by a {n}-record reference index.", "Schema changes announced {m} days ahead.",
+)
+
+
+def brand(rng: random.Random) -> str:
+    name = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))
+    return name[:1].upper() + name[1:]
+
+
+def _traits(rng: random.Random, k: int) -> list[str]:
+    picks = rng.sample(range(len(_TRAITS)), k)
+    return [_TRAITS[i].format(n=rng.choice((30, 60, 120, 250, 400, 600, 900, 1500, 5000)), m=rng.randint(2, 90),
+                              p=rng.choice(("99.0", "99.5", "99.9", "99.95", "99.99")),
+                              v=f"{rng.randint(1, 9)}.{rng.randint(0, 20)}", k=rng.randint(2, 40),
+                              y=rng.randint(2004, 2025)) for i in picks]
+
+
 def _describe(base: Base, rng: random.Random, optional: list[str], horizon: int | None,
               scope: tuple[str, str] | None, vague: bool = False) -> str:
+    """Opener (+ market scope), inputs, horizon, returns, and a provider with service traits.
+
+    The provider name and traits are seeded per tool: they carry no capability, but they make two
+    tools of the same operation read differently, as real catalogs do (tools of one seed stay below
+    the dedupe job's near-duplicate threshold).
+    """
     ent = base.entity.noun
     opener = rng.choice(base.op.describe).format(ent=ent, ents=plural(ent))
     if scope:
@@ -184,18 +217,24 @@ def _describe(base: Base, rng: random.Random, optional: list[str], horizon: int 
         opener += rng.choice((f" for {segment} customers in the {region} market",
                               f" tailored to {region} {segment} users",
                               f", built for the {region} {segment} segment"))
+    provider = f"Provided by {brand(rng)}."
     if vague:
-        return opener + "."
-    req = [_label(p, s) for p, s in required_params(base)]
+        return f"{opener}. {provider}"
     parts = [opener + "."]
+    req = [p.replace("_", " ") for p, _ in required_params(base)]
     if req:
-        parts.append(rng.choice(("Takes the ", "Needs the ", "Inputs: ")) + ", ".join(req) + ".")
-    if optional:
-        parts.append(rng.choice(("Optional: ", "Can also take ", "Supports ")) +
-                     ", ".join(o.replace("_", " ") for o in optional) + ".")
+        text = rng.choice(("Inputs: ", "Needs ", "Takes ")) + ", ".join(req)
+        if optional:
+            text += rng.choice(("; optional: ", "; optionally ", "; also accepts ")) + ", ".join(
+                o.replace("_", " ") for o in optional)
+        parts.append(text + ".")
+    elif optional:
+        parts.append("Optional inputs: " + ", ".join(o.replace("_", " ") for o in optional) + ".")
     if horizon:
         parts.append(rng.choice((f"Covers up to {horizon} days.", f"Horizon: {horizon} days.")))
     parts.append("Returns " + base.op.returns.format(ent=ent, ents=plural(ent)) + ".")
+    parts.append(provider)
+    parts += _traits(rng, 3)
     return " ".join(parts)
 
 
