@@ -55,9 +55,9 @@ def prepare_output(uri: str, plan: dict, num_shards: int) -> None:
 def run_shards(num_shards: int, produce: Callable[[int], dict], *, num_cpus_per_task: float = 1.0) -> list[dict]:
     """Run ``produce(shard_index) -> stats dict`` for every shard as Ray Data tasks.
 
-    The dataset is the list of shard indices (``ray.data.range``); each batch is one shard, so a
-    task produces and writes exactly one shard and returns one small stats row. Only those rows
-    come back to the driver.
+    The dataset is the list of shard indices (in memory: ``from_items``, no read tasks); each batch
+    is one shard, so a task produces and writes exactly one shard and returns one small stats row.
+    Only those rows come back to the driver.
     """
     import ray
 
@@ -65,7 +65,7 @@ def run_shards(num_shards: int, produce: Callable[[int], dict], *, num_cpus_per_
         rows = [produce(int(s)) for s in batch["id"]]
         return pa.Table.from_pylist([{"stats": json.dumps(r, sort_keys=True)} for r in rows])
 
-    ds = ray.data.range(num_shards, override_num_blocks=num_shards).map_batches(
+    ds = ray.data.from_items([{"id": k} for k in range(num_shards)], override_num_blocks=num_shards).map_batches(
         _batch, batch_size=1, batch_format="numpy", num_cpus=num_cpus_per_task
     )
     stats = [json.loads(r["stats"]) for r in ds.take_all()]

@@ -10,11 +10,12 @@ the intermediate files make every stage resumable):
    (:func:`toolfoundry.dedup.bucket_rows`), hash-partitioned by bucket key into
    ``OUT/_work/buckets/p<partition>/``.
 2. **edges** (one task per partition) — every bucket is whole in its partition; candidate edges
-   from each record to earlier members of its buckets (:func:`toolfoundry.dedup.bucket_edges`).
-3. **filter** (one task per input shard) — near edges are verified with the MinHash estimate of the
-   pair's Jaccard (signatures recomputed for just the records involved), each record with a holding
-   edge is dropped with its reason, and the kept rows are written under the same shard name and
-   order; dropped rows go to ``OUT_dropped`` with the reason and the id they duplicate.
+   from each record to earlier members of its buckets, verified on the spot with the pair's Jaccard
+   estimated from the 2-bit MinHash sketches the bucket rows carry
+   (:func:`toolfoundry.dedup.bucket_edges`); only edges that hold are written.
+3. **filter** (one task per input shard) — each record with an edge is dropped with its strongest
+   reason, the kept rows are written under the same shard name and order; dropped rows go to
+   ``OUT_dropped`` with the reason and the id they duplicate.
 
 Records are keyed ``shard << 32 | row``; an edge always points to a smaller key, so the earliest
 record of each group is kept, whatever the number of partitions. Records near an evaluation query
@@ -37,9 +38,7 @@ import pyarrow.parquet as pq
 
 from data_jobs import shards as sh
 from data_jobs.common import ensure_ray, prepare_output, run_shards
-from toolfoundry.dedup import (
-    EDGE_SCHEMA, REASONS, DedupParams, bucket_edges, bucket_rows, estimated_jaccard, resolve_drops, text_signatures,
-)
+from toolfoundry.dedup import EDGE_SCHEMA, REASONS, DedupParams, bucket_edges, bucket_rows, resolve_drops
 from toolfoundry.errors import InputError
 from toolfoundry.storage import join, read_manifest, resolve, shard_paths, write_manifest
 
@@ -141,6 +140,7 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
         fs = resolve(work)[0]
         table = pa.concat_tables([pq.read_table(f, filesystem=fs) for f in files]) if files else None
         e = bucket_edges(table) if table is not None else EDGE_SCHEMA.empty_table()
+        e = e.filter(pa.array(e["sim"].to_numpy() >= params.verify_threshold))  # exact edges have sim 1
         sh.write_shard(e, join(work, "edges"), name, scratch=True)
         return {"shard": p, "written": True}
 
@@ -158,26 +158,7 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
             d = e["doc"].to_numpy()
             parts.append(e.filter(pa.array((d >= lo) & (d < hi))))
         e = pa.concat_tables(parts) if parts else EDGE_SCHEMA.empty_table()
-        d, u, kind = e["doc"].to_numpy(), e["dup_of"].to_numpy(), e["kind"].to_numpy()
-        near = kind == 1
-        verified = np.zeros(len(d), dtype=bool)
-        if near.any():
-            texts = table[column].combine_chunks()
-            own_rows = np.unique(d[near] & _LOW)
-            own = dict(zip(own_rows.tolist(), text_signatures(texts.take(pa.array(own_rows)), params)))
-            other = {}
-            targets = np.unique(u[near])
-            src = np.where(targets & _REF_BIT, n + ((targets & ~_REF_BIT) >> np.int64(32)), targets >> np.int64(32))
-            for s_idx in np.unique(src):
-                keys = targets[src == s_idx]
-                rows = keys & _LOW
-                path, col, _ = work_items[int(s_idx)]
-                col_texts = texts if int(s_idx) == k else _read_column(path, col)
-                other.update(zip(keys.tolist(), text_signatures(col_texts.take(pa.array(rows)), params)))
-            idx = np.flatnonzero(near)
-            a = np.stack([own[int(x)] for x in (d[idx] & _LOW)])
-            b = np.stack([other[int(x)] for x in u[idx]])
-            verified[idx] = estimated_jaccard(a, b) >= params.verify_threshold
+        verified = e["sim"].to_numpy() >= params.verify_threshold
         drops = resolve_drops(e, verified)
         reasons = np.full(table.num_rows, -1, dtype=np.int8)
         dup_of = np.full(table.num_rows, -1, dtype=np.int64)

@@ -85,3 +85,18 @@ def test_unrelated_texts_are_not_pairs_and_params_match_datasketch():
         DedupParams(threshold=1.5)
     with pytest.raises(InputError, match="bands"):
         DedupParams(bands=20, rows=10)
+
+
+def test_two_bit_sketch_estimates_jaccard():
+    from toolfoundry.dedup import sketch, sketch_jaccard, text_signatures
+
+    rng = random.Random(3)
+    errors = []
+    for keep in (100, 80, 60, 30):
+        for _ in range(10):
+            x = [f"x{rng.random()}" for _ in range(100)]
+            y = x[:keep] + [f"y{rng.random()}" for _ in range(100 - keep)]
+            sig = text_signatures([" ".join(x), " ".join(y)], DedupParams(ngram=1))
+            sk = sketch(sig)
+            errors.append(sketch_jaccard(sk[:1], sk[1:])[0] - keep / (200 - keep))
+    assert abs(np.mean(errors)) < 0.03 and np.std(errors) < 0.07

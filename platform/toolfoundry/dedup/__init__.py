@@ -11,54 +11,59 @@ The pieces, each a pure function over a batch:
 6. :func:`bucket_edges` — given every (bucket, document) row of one hash partition, candidate
    edges from each document to earlier members of its buckets (reference/evaluation documents
    sort first, so an edge to one means contamination).
-7. :func:`estimated_jaccard` / :func:`resolve_drops` — near edges hold when the MinHash estimate of
-   the pair's Jaccard reaches ``verify_threshold``; each document with a holding edge is dropped with
-   its strongest reason. :func:`find_duplicates` runs 1–7 in one process.
+7. :func:`sketch_jaccard` / :func:`resolve_drops` — bucket rows carry a 2-bit MinHash sketch of
+   their document (32 bytes), so near edges are verified inside the partition: an edge holds when
+   the estimated Jaccard reaches ``verify_threshold``; each document with a holding edge is dropped
+   with its strongest reason. :func:`find_duplicates` runs 1–7 in one process.
 
-Because step 6 only needs the rows of one bucket together, the corpus can be hash-partitioned by
-bucket key across any number of workers; step 7 needs only the two documents of an edge.
+Because steps 6–7 only need the rows of one bucket together, the corpus can be hash-partitioned
+by bucket key across any number of workers.
 """
 
 from toolfoundry.dedup.core import (
+    EDGE_SCHEMA,
     REASON_CONTAMINATED,
     REASON_EXACT,
     REASON_NEAR,
     REASONS,
     DedupParams,
-    EDGE_SCHEMA,
     band_keys,
     bucket_edges,
     bucket_rows,
     candidate_pairs,
     estimated_jaccard,
-    find_duplicates,
-    resolve_drops,
-    text_signatures,
     exact_hashes,
+    find_duplicates,
     lsh_params,
     normalize,
+    resolve_drops,
     shingle_hashes,
     signatures,
+    sketch,
+    sketch_jaccard,
+    text_signatures,
 )
 
 __all__ = [
-    "REASONS",
+    "EDGE_SCHEMA",
     "REASON_CONTAMINATED",
     "REASON_EXACT",
     "REASON_NEAR",
+    "REASONS",
     "DedupParams",
-    "EDGE_SCHEMA",
     "band_keys",
     "bucket_edges",
     "bucket_rows",
     "candidate_pairs",
     "estimated_jaccard",
-    "find_duplicates",
-    "resolve_drops",
-    "text_signatures",
     "exact_hashes",
+    "find_duplicates",
     "lsh_params",
     "normalize",
+    "resolve_drops",
     "shingle_hashes",
     "signatures",
+    "sketch",
+    "sketch_jaccard",
+    "text_signatures",
 ]
