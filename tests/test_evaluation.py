@@ -143,7 +143,7 @@ class FakeCaller:
         return json.dumps({"name": fn, "arguments": {"w": 2.0, "h": 3}}), 10, 0.02
 
 
-def test_evaluate_calling(tmp_path):
+def _bfcl_toy(tmp_path):
     root = tmp_path / "bfcl"
     (root / "possible_answer").mkdir(parents=True)
     other = {"name": "math.volume", "description": "Volume.", "parameters": {"type": "dict", "properties": {}}}
@@ -153,7 +153,11 @@ def test_evaluate_calling(tmp_path):
     (root / "BFCL_v4_multiple.json").write_text(q("multiple_0", "area 2x3", [FN, other]) + "\n")
     (root / "possible_answer" / "BFCL_v4_multiple.json").write_text(json.dumps({"id": "multiple_0", "ground_truth": GT}) + "\n")
     (root / "BFCL_v4_irrelevance.json").write_text(q("irrelevance_0", "a joke", [FN]) + "\n" + q("irrelevance_1", "weather", [FN]) + "\n")
-    b = read_bfcl(str(root))
+    return read_bfcl(str(root))
+
+
+def test_evaluate_calling(tmp_path):
+    b = _bfcl_toy(tmp_path)
     records = []
     run = evaluate_calling(b, FakeCaller(), log=None, records=records)
     res = {(r.set, r.metric): r.value for r in run.results}
@@ -216,3 +220,21 @@ def test_ingest_writes_trainable_datasets(tmp_path):
     assert sum(e.split == "train" for e in ex) == 4
     assert read_manifest(str(tmp_path / "examples"))["params"]["max_train_per_tool"] == 2
     assert read_table(str(tmp_path / "quarantine")).to_pylist()[0]["source"] == "x.jsonl:3"
+
+
+def test_parse_ignores_function_definitions():
+    assert parse_calls("```python\ndef get_rank(player):\n    return 1\n```") is None
+    assert parse_calls("Use this code: obj.pop()") is None  # calls inside prose are not answers
+    assert parse_calls("  g(a=2)\n") == [{"g": {"a": 2}}]
+
+
+def test_replay_rescores_recorded_outputs(tmp_path):
+    from toolfoundry.baselines.incontext import ReplayCaller
+
+    b = _bfcl_toy(tmp_path)
+    records = []
+    first = evaluate_calling(b, FakeCaller(), log=None, records=records)
+    path = tmp_path / "outputs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    again = evaluate_calling(b, ReplayCaller(str(path)), log=None)
+    assert [(r.set, r.metric, r.value) for r in again.results] == [(r.set, r.metric, r.value) for r in first.results]

@@ -4,8 +4,8 @@ The prompt is short on purpose (CPU prefill is the cost): a one-paragraph instru
 functions as compact JSON (name, description, parameters), and the user request. The model is asked
 to answer with one JSON call ``{"name": ..., "arguments": {...}}`` or the word ``NONE`` when no
 function fits. :func:`parse_calls` accepts what small models actually write: a JSON object or list (also
-inside ``<tool_call>`` tags or code fences), the ``{func: {args}}`` shape, or Python call syntax
-``[func(a=1)]`` as in BFCL's prompting format. Decoding is greedy.
+inside ``<tool_call>`` tags or code fences, or after some prose), the ``{func: {args}}`` shape, or Python
+call syntax ``[func(a=1)]`` when it is the whole answer, as in BFCL's prompting format. Decoding is greedy.
 
 Any Hugging Face causal-LM directory (for example a toolfoundry checkpoint) can replace the embedded
 SmolLM2-135M-Instruct.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import time
 from typing import Any
@@ -91,12 +92,13 @@ def _normalise(obj: Any) -> list[dict] | None:
 
 
 def _python_calls(text: str) -> list[dict] | None:
-    m = re.search(r"[A-Za-z_][A-Za-z0-9_.]*\s*\(", text)
+    # Python call syntax counts only as the whole answer (``f(a=1)`` or ``[f(a=1), g(b=2)]``), as in
+    # BFCL's prompting format: names inside prose or code (``def f(x):``, ``obj.pop()``) are not calls.
+    text = text.strip()
+    m = re.match(r"\[?\s*[A-Za-z_][A-Za-z0-9_.]*\s*\(", text)
     if not m:
         return None
-    start = m.start()
-    if start > 0 and text[start - 1] == "[":
-        start -= 1
+    start = 0
     for end in range(len(text), start, -1):
         chunk = text[start:end].strip()
         try:
@@ -152,6 +154,39 @@ def names_outside(calls: list[dict] | None, allowed: set[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------- the model
+class ReplayCaller:
+    """Replays the raw outputs a caller wrote to ``outputs.jsonl`` (same system name, prompt tokens and
+    latency), so that a change of parser or checker re-scores a run without generating again."""
+
+    def __init__(self, path: str, system: str | None = None):
+        self.by_query: dict[str, dict] = {}
+        with open(path, encoding="utf-8") as f:
+            for lineno, raw in enumerate(f, start=1):
+                try:
+                    rec = json.loads(raw)
+                except json.JSONDecodeError as err:
+                    raise InputError(f"{path}:{lineno}", f"not valid JSON ({err.msg})", "outputs.jsonl from toolfoundry eval") from err
+                if system is None or rec.get("system") == system:
+                    self.by_query[rec["id"]] = rec
+        if not self.by_query:
+            raise InputError(path, f"no recorded outputs{' for ' + system if system else ''}", "outputs.jsonl from toolfoundry eval")
+        first = next(iter(self.by_query.values()))
+        self.name = first["system"]
+        recorded = {}
+        report = os.path.join(os.path.dirname(os.path.abspath(path)), "report.json")
+        if os.path.isfile(report):  # the generating run's system config, as that run recorded it
+            with open(report, encoding="utf-8") as f:
+                systems = json.load(f).get("systems", {})
+            recorded = next((v["config"] for v in systems.values() if v.get("system") == self.name), {})
+        self.config = {**recorded, "replayed_from": os.path.basename(path)}
+
+    def generate(self, query: str, functions: list[dict], case_id: str | None = None) -> tuple[str, int, float]:
+        rec = self.by_query.get(case_id)
+        if rec is None:
+            raise InputError("replay", f"no recorded output for {case_id or query!r}", "the same benchmark subset")
+        return rec["output"], rec["prompt_tokens"], rec["seconds"]
+
+
 class InContextCaller:
     """Prompt a causal LM with candidate functions and decode its call."""
 

@@ -95,6 +95,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--finetune-lr", type=float, default=5e-5)
     p.add_argument("--finetune-max-steps", type=int)
     p.add_argument("--finetune-time-budget", type=float, help="seconds; training stops when spent")
+    p.add_argument("--replay", help="calling: re-score the raw outputs of a previous run (its outputs.jsonl) "
+                   "instead of generating; the system, subset and latencies are those recorded")
     p.add_argument("--prompt-style", choices=["tool_call", "json"], default="tool_call", help="calling prompt")
     p.add_argument("--max-new-tokens", type=int, default=96)
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
@@ -241,6 +243,12 @@ def run_eval(args) -> int:
         if not sources:
             raise InputError("--systems/--llm", "no calling system chosen", "--systems incontext or --llm SOURCE")
         records: list[dict] = []
+        if args.replay:
+            from toolfoundry.baselines.incontext import ReplayCaller
+
+            sources = []
+            caller = ReplayCaller(args.replay)
+            runs.append(evaluate_calling(bench, caller, limit=args.limit, records=records))
         for source in sources:
             caller = InContextCaller(source, max_new_tokens=args.max_new_tokens, style=args.prompt_style)
             runs.append(evaluate_calling(bench, caller, limit=args.limit, records=records))

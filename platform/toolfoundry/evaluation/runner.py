@@ -200,7 +200,10 @@ def evaluate_calling(
         correct = halluc = decoded = 0
         lat = []
         for i, case in enumerate(chosen):
-            text, n_prompt, secs = caller.generate(case.query, case.functions)
+            if getattr(caller, "by_query", None) is not None:  # a ReplayCaller: look up by question id
+                text, n_prompt, secs = caller.generate(case.query, case.functions, case_id=case.id)
+            else:
+                text, n_prompt, secs = caller.generate(case.query, case.functions)
             calls = parse_calls(text)
             ok, why = check_case(cat, calls, case.functions, case.ground_truth)
             outside = names_outside(calls, {f["name"] for f in case.functions})
