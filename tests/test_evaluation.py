@@ -238,3 +238,19 @@ def test_replay_rescores_recorded_outputs(tmp_path):
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
     again = evaluate_calling(b, ReplayCaller(str(path)), log=None)
     assert [(r.set, r.metric, r.value) for r in again.results] == [(r.set, r.metric, r.value) for r in first.results]
+
+
+def test_toolgen_checkpoint_as_a_system(tmp_path):
+    """A toolfoundry model directory (here tiny and random) is evaluated like any retriever."""
+    modeling = pytest.importorskip("toolfoundry.modeling")
+    from toolfoundry.catalog import Catalog
+    from toolfoundry.evaluation.runner import ToolGenSystem
+
+    b = _bench()
+    modeling.prepare_initial_model("tiny-random", Catalog.from_tools(b.tools), str(tmp_path / "m"))
+    system = ToolGenSystem(str(tmp_path / "m"))
+    assert system.tool_ids == list("abcd")
+    runs = evaluate_retrieval(b, b.split("test"), [system], split="test", ks=[1, 3], log=None)
+    res = {r.metric: r.value for r in runs[0].results}
+    assert res["hallucination_rate"] == 0.0  # constrained to the catalog: never an unknown id
+    assert 0.0 <= res["ndcg@3"] <= 100.0 and runs[0].results[0].system == "toolgen"
