@@ -91,7 +91,11 @@ class ToolGenSystem:
 
 # ----------------------------------------------------------------------------------- retrieval
 def _restrict(runs: list[list[str]], candidates: list[tuple[str, ...]], k: int) -> list[list[str]]:
-    return [[t for t in run if t in set(c)][:k] for run, c in zip(runs, candidates)]
+    out = []
+    for run, cands in zip(runs, candidates):
+        allowed = set(cands)
+        out.append([t for t in run if t in allowed][:k])
+    return out
 
 
 def evaluate_retrieval(
