@@ -104,7 +104,7 @@ def main(argv=None) -> int:
     from data_jobs.synthesize import run as synthesize
     from toolfoundry.config import DataConfig
     from toolfoundry.dedup import (
-        DedupParams, bucket_rows, candidate_pairs, estimated_jaccard, find_duplicates, text_signatures,
+        DedupParams, bucket_rows, candidate_pairs, find_duplicates, sketch, sketch_jaccard, text_signatures,
     )
     from toolfoundry.storage import read_table
 
@@ -173,11 +173,12 @@ def main(argv=None) -> int:
     core_drops = find_duplicates(texts, params)
     t_core = time.perf_counter() - t
 
-    sigs = text_signatures(texts, params)
+    sk = sketch(text_signatures(texts, params))
 
     def verified_pairs(p: DedupParams) -> set:
+        """Every candidate pair (same bucket) whose sketch-estimated Jaccard passes, as the job verifies."""
         cand = candidate_pairs(bucket_rows(texts, np.arange(len(texts)), p))
-        ok = estimated_jaccard(sigs[cand[:, 0]], sigs[cand[:, 1]]) >= p.verify_threshold if len(cand) else []
+        ok = sketch_jaccard(sk[cand[:, 0]], sk[cand[:, 1]]) >= p.verify_threshold if len(cand) else []
         return set(map(tuple, cand[np.asarray(ok, dtype=bool)].tolist())) if len(cand) else set()
 
     ours_set = verified_pairs(params)

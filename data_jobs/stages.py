@@ -132,18 +132,27 @@ class Tokenize:
         vocab = self.tok.get_vocab()
         self.chatml = "<|im_start|>" in vocab and "<|im_end|>" in vocab
 
-    def _chat(self, messages: list[dict]) -> tuple[list[int], list[int]]:
-        ids, labels = [], []
-        for m in messages:
-            if self.chatml:
-                head, body, tail = f"<|im_start|>{m['role']}\n", m["content"], "<|im_end|>\n"
-            else:
-                head, body, tail = f"{m['role'].capitalize()}: ", m["content"], "\n"
-            h = self.tok(head, add_special_tokens=False)["input_ids"]
-            b = self.tok(body + tail, add_special_tokens=False)["input_ids"]
-            ids += h + b
-            labels += [IGNORE] * len(h) + (b if m["train"] else [IGNORE] * len(b))
-        return ids, labels
+    def _chat_batch(self, conversations: list[list[dict]]) -> list[tuple[list[int], list[int]]]:
+        """Token ids and labels of many conversations, with one tokenizer call for all their turns."""
+        pieces, trained = [], []
+        for messages in conversations:
+            for m in messages:
+                if self.chatml:
+                    head, body = f"<|im_start|>{m['role']}\n", m["content"] + "<|im_end|>\n"
+                else:
+                    head, body = f"{m['role'].capitalize()}: ", m["content"] + "\n"
+                pieces += [head, body]
+                trained += [False, bool(m["train"])]
+        ids = self.tok(pieces, add_special_tokens=False)["input_ids"] if pieces else []
+        out, i = [], 0
+        for messages in conversations:
+            seq, labels = [], []
+            for _ in range(2 * len(messages)):
+                seq += ids[i]
+                labels += ids[i] if trained[i] else [IGNORE] * len(ids[i])
+                i += 1
+            out.append((seq, labels))
+        return out
 
     def __call__(self, batch: dict) -> dict:
         from toolfoundry.training import encode_pairs
@@ -151,24 +160,34 @@ class Tokenize:
         results = []
         for src, dst, name in zip(batch["src"], batch["dst"], batch["name"]):
             fs, _ = resolve(src)
-            table = pq.read_table(src, filesystem=fs)
-            rows = table.to_pylist()
+            rows = pq.read_table(src, filesystem=fs).to_pylist()
             out, bad = [], []
-            for r in rows:
-                if r["stage"] in ("memorization", "retrieval"):
-                    try:
-                        enc = encode_pairs(self.tok, [r["text"]], [token_of(r["tool_id"])], r["stage"], self.max_len)
-                        ids, labels = enc["input_ids"][0], enc["labels"][0]
-                    except ValueError as err:
-                        bad.append({"source": f"{src}#{r['id']}", "reason": str(err), "record": r["text"]})
-                        continue
-                else:
-                    ids, labels = self._chat(json.loads(r["messages"]))
-                    if len(ids) > self.max_len:
-                        bad.append({"source": f"{src}#{r['id']}", "reason": f"{len(ids)} tokens > max_len "
-                                    f"{self.max_len}", "record": r["messages"]})
-                        continue
-                out.append({"id": r["id"], "stage": r["stage"], "split": r["split"], "input_ids": ids, "labels": labels})
+            plain = [r for r in rows if r["stage"] in ("memorization", "retrieval")]
+            chat = [r for r in rows if r["stage"] not in ("memorization", "retrieval")]
+            encoded = {}
+            for stage in ("memorization", "retrieval"):
+                group = [r for r in plain if r["stage"] == stage]
+                if not group:
+                    continue
+                try:
+                    enc = encode_pairs(self.tok, [r["text"] for r in group], [token_of(r["tool_id"]) for r in group],
+                                       stage, self.max_len)
+                except ValueError as err:  # max_len leaves no room for the prompt: every row is unusable
+                    bad += [{"source": f"{src}#{r['id']}", "reason": str(err), "record": r["text"]} for r in group]
+                    continue
+                for r, ids, labels in zip(group, enc["input_ids"], enc["labels"]):
+                    encoded[r["id"]] = (ids, labels)
+            for r, (ids, labels) in zip(chat, self._chat_batch([json.loads(r["messages"]) for r in chat])):
+                if len(ids) > self.max_len:
+                    bad.append({"source": f"{src}#{r['id']}", "reason": f"{len(ids)} tokens > max_len {self.max_len}",
+                                "record": r["messages"]})
+                    continue
+                encoded[r["id"]] = (ids, labels)
+            for r in rows:  # the text shard's order
+                if r["id"] in encoded:
+                    ids, labels = encoded[r["id"]]
+                    out.append({"id": r["id"], "stage": r["stage"], "split": r["split"], "input_ids": ids,
+                                "labels": labels})
             sh.write_shard(pa.Table.from_pylist(out, schema=TOKEN_SCHEMA), dst, name)
             sh.write_shard(pa.Table.from_pylist(bad, schema=QUARANTINE_SCHEMA), dst.rstrip("/") + "_quarantine", name)
             results.append(json.dumps({"dst": dst, "name": name, "rows": len(out), "quarantined": len(bad)}))
