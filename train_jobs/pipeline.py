@@ -58,49 +58,28 @@ def initial_model(cfg: PipelineConfig, tools_uri: str) -> str:
     return dest
 
 
-def evaluate(cfg: PipelineConfig, systems: dict[str, str], tools_uri: str, examples_uri: str) -> dict:
-    """NDCG@k of each model directory and of BM25 on the same held-out queries."""
+# The demo's table: the NDCG cut-offs, recall, and what a user pays per query.
+METRICS = ["ndcg@1", "ndcg@3", "ndcg@5", "recall@5", "hallucination_rate", "latency_ms_per_query"]
+
+
+def evaluate(cfg: PipelineConfig, systems: dict[str, str], tools_uri: str, examples_uri: str, out_dir: str):
+    """Each model directory and BM25 on the same held-out queries; writes JSON, Markdown and PNG."""
     from toolfoundry.baselines.bm25 import BM25Retriever
-    from toolfoundry.metrics import retrieval_metrics
-    from toolfoundry.retrieval import ToolRetriever
+    from toolfoundry.evaluation.report import build_report, markdown, write_reports
+    from toolfoundry.evaluation.runner import ToolGenSystem, evaluate_retrieval
+    from toolfoundry.formats.base import Benchmark
 
     tools = tools_from_table(read_table(tools_uri, TOOL_SCHEMA))
-    test = [e for e in examples_from_table(read_table(examples_uri, EXAMPLE_SCHEMA)) if e.split == "test"]
-    queries = [e.query for e in test]
-    qrels = [set(e.relevant_tool_ids) for e in test]
-    k = max(cfg.eval.ks)
-    rows = {}
-
-    started = time.time()
-    runs = BM25Retriever(tools).search(queries, k)
-    rows["bm25"] = {**retrieval_metrics(runs, qrels, cfg.eval.ks), "ms_per_query": 1000 * (time.time() - started) / len(queries)}
-    for name, model_dir in systems.items():
-        retriever = ToolRetriever.from_pretrained(model_dir, cfg.model.dtype)
-        started = time.time()
-        runs = []
-        for i in range(0, len(queries), cfg.eval.batch_size):
-            hits = retriever.retrieve(queries[i : i + cfg.eval.batch_size], k)
-            runs.extend([h.id for h in row] for row in hits)
-        seconds = time.time() - started
-        rows[name] = {**retrieval_metrics(runs, qrels, cfg.eval.ks), "ms_per_query": 1000 * seconds / len(queries)}
-        log(f"evaluated {name} on {len(queries)} queries in {seconds:.0f}s")
-    return {"set": "synthetic (held-out queries of catalog tools)", "n_queries": len(queries),
-            "n_tools": len(tools), "ks": cfg.eval.ks, "systems": rows}
-
-
-def markdown_report(report: dict) -> str:
-    ks = report["ks"]
-    cols = [f"ndcg@{k}" for k in ks] + [f"recall@{max(ks)}", "ms_per_query"]
-    lines = [
-        f"Retrieval on {report['n_queries']} held-out queries over {report['n_tools']} tools "
-        "(standard NDCG: ideal DCG over all relevant tools; percentages).",
-        "",
-        "| system | " + " | ".join(cols) + " |",
-        "|---" * (len(cols) + 1) + "|",
+    examples = examples_from_table(read_table(examples_uri, EXAMPLE_SCHEMA))
+    bench = Benchmark(name="synthetic", format="toolfoundry", tools=tools, examples=examples)
+    retrievers = [BM25Retriever(tools)] + [
+        ToolGenSystem(path, cfg.eval.batch_size, name=name, dtype=cfg.model.dtype) for name, path in systems.items()
     ]
-    for name, row in report["systems"].items():
-        lines.append(f"| {name} | " + " | ".join(f"{row[c]:.2f}" for c in cols) + " |")
-    return "\n".join(lines) + "\n"
+    runs = evaluate_retrieval(bench, bench.split("test"), retrievers, split="test", ks=cfg.eval.ks,
+                              log=lambda line: log(line.removeprefix("[eval] ")))
+    report = build_report(runs, benchmark=bench.summary(), extra={"config": cfg.model_dump()})
+    write_reports(report, out_dir, METRICS)
+    return report, markdown(report, METRICS)
 
 
 def serve_smoke(cfg: PipelineConfig, model_dir: str, queries: list[str]) -> list[dict]:
@@ -144,23 +123,16 @@ def run(cfg: PipelineConfig, shutdown: bool = True) -> dict:
     for stage in trained["stages"]:
         log(f"    {stage['stage']}: {stage['steps']} steps, loss {stage['loss']:.3f}, {stage['tokens_per_s']:.0f} tokens/s, {stage['seconds']:.0f}s")
 
-    log("3/4 evaluate on held-out queries")
-    report = evaluate(cfg, {"toolgen (trained)": trained["model_dir"], "toolgen (untrained, name-initialised tokens)": init_dir},
-                      data["tools"], data["examples"])
+    log("3/4 evaluate on held-out queries (BM25 and the untrained tool tokens as baselines)")
     report_dir = os.path.join(cfg.run_dir, "report")
-    os.makedirs(report_dir, exist_ok=True)
-    report["config"] = cfg.model_dump()
-    report["training"] = trained["stages"]
-    with open(os.path.join(report_dir, "report.json"), "w") as handle:
-        json.dump(report, handle, indent=2)
-    table = markdown_report(report)
-    with open(os.path.join(report_dir, "report.md"), "w") as handle:
-        handle.write(table)
+    systems = {"toolgen": trained["model_dir"], "toolgen-untrained": init_dir}
+    report, table = evaluate(cfg, systems, data["tools"], data["examples"], report_dir)
     print("\n" + table, flush=True)
 
     log("4/4 serve the model with Ray Serve and query it over HTTP")
     test = [e for e in examples_from_table(read_table(data["examples"], EXAMPLE_SCHEMA)) if e.split == "test"]
     answers = serve_smoke(cfg, trained["model_dir"], [e.query for e in test[: cfg.serve.demo_queries]])
+    report["training"] = trained["stages"]
     report["serve_answers"] = answers
     with open(os.path.join(report_dir, "report.json"), "w") as handle:
         json.dump(report, handle, indent=2)

@@ -71,15 +71,15 @@ def config_hash(*parts: Any) -> str:
 class ToolGenSystem:
     """A trained toolfoundry (ToolGen) model directory used as a retriever over its own catalog."""
 
-    def __init__(self, path: str, batch_size: int = 16):
+    def __init__(self, path: str, batch_size: int = 16, name: str = "toolgen", dtype: str = "float32"):
         from toolfoundry.retrieval import ToolRetriever
 
         self.path = path
-        self.retriever = ToolRetriever.from_pretrained(path)
+        self.retriever = ToolRetriever.from_pretrained(path, dtype)
         self.tool_ids = [t.id for t in self.retriever.catalog.tools]
         self.batch_size = batch_size
-        self.name = "toolgen"
-        self.config = {"system": "toolgen", "model_dir": path, "scheme": self.retriever.catalog.scheme}
+        self.name = name
+        self.config = {"system": name, "model_dir": path, "scheme": self.retriever.catalog.scheme, "dtype": dtype}
 
     def search(self, queries: Sequence[str], k: int) -> list[list[str]]:
         out: list[list[str]] = []
