@@ -125,7 +125,7 @@ def embed_documents(docs: list[str], concurrency: int | None = None, model_path:
     items = [{"id": i} for i in range(n_batches)]
     ds = ray.data.from_items(items, override_num_blocks=max(1, min(n_batches, 8 * concurrency))).map_batches(
         Embedder, fn_constructor_args=(ref, model_path), batch_size=4, batch_format="numpy",
-        concurrency=concurrency, num_cpus=1)
+        compute=ray.data.ActorPoolStrategy(size=concurrency), num_cpus=1)
     emb = np.zeros((len(docs), 384), dtype=np.float32)
     for batch in ds.iter_batches(batch_size=4096, batch_format="numpy"):
         emb[batch["index"]] = batch["embedding"]

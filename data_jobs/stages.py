@@ -291,7 +291,7 @@ def run(tools_uri: str, examples_uri: str, out_uri: str, *, scenarios_uri: str |
             tokenize_concurrency = max(1, min(len(jobs), int(ray.cluster_resources().get("CPU", 2)) - 1))
         ds = ray.data.from_items(jobs, override_num_blocks=len(jobs)).map_batches(
             Tokenize, fn_constructor_args=(tokenizer, sorted(tools), max_len), batch_size=1,
-            concurrency=tokenize_concurrency, num_cpus=1)
+            compute=ray.data.ActorPoolStrategy(size=tokenize_concurrency), num_cpus=1)
         ds.materialize()
     for s in STAGES:
         if counts_of[s]:
