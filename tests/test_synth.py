@@ -1,6 +1,5 @@
 """The synthetic tool and query generator: determinism, validity, exact labels."""
 
-import json
 import re
 
 import jsonschema
