@@ -38,7 +38,10 @@ import pyarrow.parquet as pq
 
 from data_jobs import shards as sh
 from data_jobs.common import ensure_ray, prepare_output, run_shards
-from toolfoundry.dedup import EDGE_SCHEMA, REASONS, DedupParams, bucket_edges, bucket_rows, resolve_drops
+from toolfoundry.dedup import (
+    EDGE_SCHEMA, REASONS, DedupParams, attach_sketches, bucket_edges, bucket_rows, resolve_drops, sketch, sketch_table,
+    text_signatures,
+)
 from toolfoundry.errors import InputError
 from toolfoundry.storage import join, read_manifest, resolve, shard_paths, write_manifest
 
@@ -119,14 +122,21 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
             return {"shard": k, "written": False}
         path, col, is_ref = work_items[k]
         texts = _read_column(path, col)
-        rows = bucket_rows(texts, key_base(k) + np.arange(len(texts), dtype=np.int64), params, ref=is_ref)
+        keys = key_base(k) + np.arange(len(texts), dtype=np.int64)
+        sigs = text_signatures(texts, params)
+        sk = sketch(sigs)
+        rows = bucket_rows(texts, keys, params, ref=is_ref, sigs=sigs, with_sketch=False)
         part = (rows["bucket"].to_numpy() % np.uint64(P)).astype(np.int64)
         order = np.argsort(part, kind="stable")
         rows, part = rows.take(pa.array(order)), part[order]
         bounds = np.searchsorted(part, np.arange(P + 1))
         for p in range(P):
             if bounds[p + 1] > bounds[p]:
-                sh.write_shard(rows.slice(bounds[p], bounds[p + 1] - bounds[p]), join(work, "buckets", f"p{p:05d}"),
+                piece = rows.slice(bounds[p], bounds[p + 1] - bounds[p])
+                present = np.unique(piece["doc"].to_numpy())  # each document's sketch once per partition
+                folder = join(work, "buckets", f"p{p:05d}")
+                sh.write_shard(piece, folder, f"w{k:05d}.parquet", scratch=True)
+                sh.write_shard(sketch_table(present, sk[present - keys[0]]), join(folder, "sketches"),
                                f"w{k:05d}.parquet", scratch=True)
         _write_marker(marker)
         return {"shard": k, "written": True}
@@ -136,9 +146,14 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
         name = f"p{p:05d}.parquet"
         if sh.shard_exists(join(work, "edges"), name):
             return {"shard": p, "written": False}
-        files = _files(join(work, "buckets", f"p{p:05d}"))
+        folder = join(work, "buckets", f"p{p:05d}")
+        files = _files(folder)
         fs = resolve(work)[0]
-        table = pa.concat_tables([pq.read_table(f, filesystem=fs) for f in files]) if files else None
+        table = None
+        if files:
+            table = attach_sketches(pa.concat_tables([pq.read_table(f, filesystem=fs) for f in files]),
+                                    pa.concat_tables([pq.read_table(f, filesystem=fs)
+                                                      for f in _files(join(folder, "sketches"))]))
         e = bucket_edges(table) if table is not None else EDGE_SCHEMA.empty_table()
         e = e.filter(pa.array(e["sim"].to_numpy() >= params.verify_threshold))  # exact edges have sim 1
         sh.write_shard(e, join(work, "edges"), name, scratch=True)

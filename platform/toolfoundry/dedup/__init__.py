@@ -27,6 +27,7 @@ from toolfoundry.dedup.core import (
     REASON_NEAR,
     REASONS,
     DedupParams,
+    attach_sketches,
     band_keys,
     bucket_edges,
     bucket_rows,
@@ -41,6 +42,7 @@ from toolfoundry.dedup.core import (
     signatures,
     sketch,
     sketch_jaccard,
+    sketch_table,
     text_signatures,
 )
 
@@ -51,6 +53,7 @@ __all__ = [
     "REASON_NEAR",
     "REASONS",
     "DedupParams",
+    "attach_sketches",
     "band_keys",
     "bucket_edges",
     "bucket_rows",
@@ -65,5 +68,6 @@ __all__ = [
     "signatures",
     "sketch",
     "sketch_jaccard",
+    "sketch_table",
     "text_signatures",
 ]

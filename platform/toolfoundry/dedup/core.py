@@ -204,12 +204,14 @@ def sketch_jaccard(a: np.ndarray, b: np.ndarray, num_values: int = 32 * SKETCH_W
 
 
 def bucket_rows(texts, doc_keys: np.ndarray, params: DedupParams, *, ref: bool = False,
-                sigs: np.ndarray | None = None) -> pa.Table:
+                sigs: np.ndarray | None = None, with_sketch: bool = True) -> pa.Table:
     """The rows a batch contributes to the bucket shuffle: one exact row and ``bands`` near rows per text.
 
     Columns: ``bucket`` (uint64), ``kind`` (0 exact, 1 near), ``doc`` (int64), ``ref`` (bool) and the
     document's 2-bit MinHash sketch ``s0..s3`` (uint64), so that candidate pairs can be verified
-    where the bucket is, without the texts. ``sigs`` may be passed when the caller has them.
+    where the bucket is, without the texts. ``sigs`` may be passed when the caller has them;
+    ``with_sketch=False`` leaves the sketch out (a caller that ships sketches once per document
+    joins them back with :func:`attach_sketches`).
     """
     norm = normalize(texts)
     n = len(norm)
@@ -227,9 +229,26 @@ def bucket_rows(texts, doc_keys: np.ndarray, params: DedupParams, *, ref: bool =
         "doc": np.concatenate([doc_keys, np.repeat(doc_keys, bands)]),
         "ref": np.full(n * (bands + 1), ref, dtype=bool),
     }
-    for w in range(SKETCH_WORDS):
-        cols[f"s{w}"] = np.concatenate([sk[:, w], np.repeat(sk[:, w], bands)])
+    if with_sketch:
+        for w in range(SKETCH_WORDS):
+            cols[f"s{w}"] = np.concatenate([sk[:, w], np.repeat(sk[:, w], bands)])
     return pa.table(cols)
+
+
+def sketch_table(doc_keys: np.ndarray, sk: np.ndarray) -> pa.Table:
+    return pa.table({"doc": np.asarray(doc_keys, dtype=np.int64),
+                     **{f"s{w}": sk[:, w] for w in range(SKETCH_WORDS)}})
+
+
+def attach_sketches(rows: pa.Table, sketches: pa.Table) -> pa.Table:
+    """Add ``s0..s3`` to bucket rows from a (doc, s0..s3) table holding every doc of ``rows``."""
+    docs = sketches["doc"].to_numpy()
+    order = np.argsort(docs, kind="stable")
+    docs = docs[order]
+    idx = order[np.searchsorted(docs, rows["doc"].to_numpy())]
+    for w in range(SKETCH_WORDS):
+        rows = rows.append_column(f"s{w}", pa.array(sketches[f"s{w}"].to_numpy()[idx]))
+    return rows
 
 
 def _runs(table: pa.Table):
