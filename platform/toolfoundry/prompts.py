@@ -16,8 +16,9 @@ _MEMORIZATION_PREFIX = "Tool: "
 
 
 def _has_chatml(tokenizer) -> bool:
-    vocab = tokenizer.get_vocab()
-    return "<|im_start|>" in vocab and "<|im_end|>" in vocab
+    # A token lookup, not get_vocab(): that rebuilds a 49k-entry dict on every call.
+    unknown = {None, tokenizer.unk_token_id}
+    return all(tokenizer.convert_tokens_to_ids(t) not in unknown for t in ("<|im_start|>", "<|im_end|>"))
 
 
 def render_prompt(tokenizer, text: str, task: Task = "retrieval") -> str:
