@@ -8,6 +8,7 @@ result as JSON):
 - ``dedupe IN OUT``        exact + near dedupe and decontamination (``--against EVAL …``)
 - ``stages TOOLS EX OUT``  stage datasets (memorization, retrieval, agent, GenTool) + token ids
 - ``ingest OUT``           a real catalog (openai, mcp, metatool, beir, toolbench, bfcl)
+- ``paraphrase IN OUT``    rewrite queries with a causal LM (actor pool), gold labels kept
 
 Ray: a job joins the Ray already running in the process, else ``RAY_ADDRESS`` (a cluster), else
 starts a local one.
@@ -56,9 +57,9 @@ def _runner(job):
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add ``data`` and its subcommands to a parent CLI's subparsers; returns the ``data`` parser."""
-    from data_jobs import dedupe, ingest, scenarios, stages
+    from data_jobs import dedupe, ingest, paraphrase, scenarios, stages
 
-    data = subparsers.add_parser("data", help="data jobs: synth, scenarios, dedupe, stages, ingest",
+    data = subparsers.add_parser("data", help="data jobs: synth, scenarios, dedupe, stages, ingest, paraphrase",
                                  description=__doc__.split("\n\n")[1] if "\n\n" in __doc__ else None)
     sub = data.add_subparsers(dest="data_command", required=True)
     p = sub.add_parser("synth", help="synthesize a tool catalog and query → tool examples (Ray Data)")
@@ -69,6 +70,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         ("dedupe", dedupe, "exact + near (MinHash LSH) dedupe and decontamination"),
         ("stages", stages, "stage datasets and token ids for training"),
         ("ingest", ingest, "read a real catalog (openai, mcp, metatool, beir, toolbench, bfcl)"),
+        ("paraphrase", paraphrase, "rewrite queries with a causal LM for diversity, keeping the gold labels"),
     ):
         p = sub.add_parser(name, help=helptext, description=(module.__doc__ or "").split("\n\n")[0])
         module.add_arguments(p)

@@ -1,0 +1,365 @@
+"""Rewrite queries with a causal LM for diversity, keeping every gold label.
+
+    python -m data_jobs.paraphrase IN_URI OUT_URI [--model embedded] [--temperature 0] [--seed 0]
+
+Reads an examples dataset (Parquet shards, e.g. ``OUT/examples`` of the synth job) and writes
+
+- ``OUT_URI``: the same rows, columns and shard names, with ``query`` replaced by its rewrite where
+  the rewrite was accepted; every label column (ids, toolsets, gold ranking, gold call, split …) is
+  copied unchanged;
+- ``OUT_URI_rewrites``: one row per query: id, original, the model's (cleaned) rewrite, status.
+
+Stages:
+
+1. **rewrite** — the input is cut into fixed chunks of rows (``--chunk-rows``, per shard); a Ray Data
+   actor pool (:class:`Rewriter`, the model loaded once per actor) rewrites one chunk per call in
+   batches of ``--batch-size`` prompts, greedy (``--temperature 0``) or sampled with a seed derived
+   from ``(seed, shard, chunk)``, and writes the chunk to ``OUT_URI/_work`` atomically. Chunks and
+   their batches are fixed, so results do not depend on scheduling, and a killed run redoes only the
+   missing chunks.
+2. **assemble** — one Ray Data task per shard concatenates its chunks in order and writes the final
+   shards atomically (:mod:`data_jobs.shards`).
+
+Checks (:mod:`toolfoundry.synth.paraphrase`): a rewrite that is empty, too long (``--max-ratio`` ×
+the original, or cut off at ``--max-new-tokens``), or that loses a gold argument value the original
+spelled out is rejected and the original kept; the manifest counts every status.
+
+``--engine vllm`` runs the same prompts through ``ray.data.llm`` (vLLM engine, GPUs); see
+:func:`rewrite_with_vllm` — that path is untested on the CPU-only development machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import zlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from data_jobs import shards as sh
+from data_jobs.common import PLAN, ensure_ray, prepare_output, run_shards
+from toolfoundry.errors import InputError
+from toolfoundry.storage import join, read_manifest, resolve, shard_paths, write_manifest
+from toolfoundry.synth import paraphrase as pp
+
+STATUSES = (pp.ACCEPTED, pp.UNCHANGED, *pp.REJECTIONS)
+LOG_SCHEMA = pa.schema([
+    pa.field("id", pa.string()),
+    pa.field("original", pa.string()),
+    pa.field("rewrite", pa.string()),
+    pa.field("status", pa.string()),
+])
+_ARGS = "gold_call_arguments"
+
+
+def chunk_seed(seed: int, shard: int, chunk: int) -> int:
+    return zlib.crc32(f"{seed}:{shard}:{chunk}".encode())
+
+
+class Rewriter:
+    """Ray Data actor: one causal LM per actor; each call rewrites whole chunks and writes them."""
+
+    def __init__(self, units: list[dict], cfg: dict):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import torch
+
+        from toolfoundry.modeling import load_base_model
+        from toolfoundry.prompts import _has_chatml
+
+        torch.set_num_threads(max(1, int(cfg["threads"])))
+        self.torch, self.units, self.cfg = torch, units, cfg
+        self.model, self.tok = load_base_model(cfg["model"], cfg["dtype"])
+        self.model.eval()
+        self.tok.padding_side = "left"
+        self.chatml = _has_chatml(self.tok)
+        stop = self.tok.convert_tokens_to_ids("<|im_end|>") if self.chatml else None
+        self.eos = [i for i in {stop, self.tok.eos_token_id} if i is not None]
+
+    def generate(self, queries: list[str], seed: int) -> tuple[list[str], list[bool]]:
+        """Raw answers and whether each ran out of new tokens before its end of turn."""
+        torch, cfg = self.torch, self.cfg
+        enc = self.tok([pp.render(q, self.chatml) for q in queries], return_tensors="pt", padding=True,
+                       add_special_tokens=False)
+        sample = cfg["temperature"] > 0
+        kwargs = dict(do_sample=True, temperature=cfg["temperature"], top_p=cfg["top_p"]) if sample else \
+            dict(do_sample=False)
+        torch.manual_seed(seed)
+        with torch.inference_mode():
+            out = self.model.generate(**enc, max_new_tokens=cfg["max_new_tokens"], eos_token_id=self.eos,
+                                      pad_token_id=self.tok.pad_token_id, **kwargs)
+        new = out[:, enc["input_ids"].shape[1]:]
+        answers, truncated = [], []
+        for row in new.tolist():
+            ended = any(t in self.eos for t in row)
+            if ended:
+                row = row[: min(row.index(t) for t in self.eos if t in row)]
+            answers.append(self.tok.decode(row, skip_special_tokens=True))
+            truncated.append(not ended and len(row) >= cfg["max_new_tokens"])
+        return answers, truncated
+
+    def __call__(self, batch: dict) -> dict:
+        cfg = self.cfg
+        done = []
+        for u in batch["id"]:
+            unit = self.units[int(u)]
+            if sh.shard_exists(cfg["work"], unit["name"]):
+                done.append(int(u))
+                continue
+            fs = resolve(cfg["in_uri"])[0]
+            table = pq.read_table(unit["path"], filesystem=fs).slice(unit["start"], unit["stop"] - unit["start"])
+            queries = table[cfg["column"]].to_pylist()
+            args = table[_ARGS].to_pylist() if _ARGS in table.column_names else [None] * len(queries)
+            chosen = [i for i, r in enumerate(unit["selected"]) if r]
+            answers, cut = [""] * len(queries), [False] * len(queries)
+            for b in range(0, len(chosen), cfg["batch_size"]):
+                idx = chosen[b: b + cfg["batch_size"]]
+                a, t = self.generate([queries[i] for i in idx],
+                                     chunk_seed(cfg["seed"], unit["shard"], unit["chunk"]) + b)
+                for i, ai, ti in zip(idx, a, t):
+                    answers[i], cut[i] = ai, ti
+            kept, status, rewrites = list(queries), ["skipped"] * len(queries), [""] * len(queries)
+            for i in chosen:
+                kept[i], status[i], rewrites[i] = pp.decide(queries[i], answers[i], args[i],
+                                                            max_ratio=cfg["max_ratio"], truncated=cut[i])
+            out = table.set_column(table.schema.get_field_index(cfg["column"]), cfg["column"],
+                                   pa.array(kept, table.schema.field(cfg["column"]).type))
+            out = out.append_column("_original", pa.array(queries, pa.string()))
+            out = out.append_column("_rewrite", pa.array(rewrites, pa.string()))
+            out = out.append_column("_status", pa.array(status, pa.string()))
+            sh.write_shard(out, cfg["work"], unit["name"], scratch=True)
+            done.append(int(u))
+        return {"unit": np.asarray(done, dtype=np.int64)}
+
+
+def _selected(ids: list[str], fraction: float, seed: int) -> list[bool]:
+    """Which rows get a rewrite: a seeded share, decided per example id (stable under re-sharding)."""
+    if fraction >= 1:
+        return [True] * len(ids)
+    return [zlib.crc32(f"{seed}:paraphrase:{i}".encode()) / 2**32 < fraction for i in ids]
+
+
+def _prepare_work(uri: str, plan: dict) -> None:
+    """The chunk folder: kept for a rerun of the same plan (resume), emptied for a different one."""
+    fs, path = resolve(uri)
+    fs.create_dir(path, recursive=True)
+    sh.clean_temporaries(uri)
+    target = join(path, PLAN)
+    try:
+        with fs.open_input_stream(target) as f:
+            same = json.loads(f.read()) == plan
+    except (OSError, json.JSONDecodeError):
+        same = False
+    if not same:
+        for info in fs.get_file_info(pafs.FileSelector(path)):
+            if info.type == pafs.FileType.File and info.path.endswith(".parquet"):
+                fs.delete_file(info.path)
+        with fs.open_output_stream(target) as f:
+            f.write(json.dumps(plan, sort_keys=True).encode())
+
+
+def rewrite_with_vllm(ds, cfg: dict):
+    """The rewrite stage through ``ray.data.llm`` with a vLLM engine (GPUs).
+
+    Untested on the CPU-only development machine (no GPU, no vLLM there); written against the
+    Ray 2.60 API (``vLLMEngineProcessorConfig`` + ``build_processor``). Rows carry ``query`` and
+    ``gold_call_arguments``; the chat template of the model applies :func:`pp.messages`, and the
+    same :func:`pp.decide` checks run in the postprocess step.
+    """
+    from ray.data import llm as rdllm
+
+    build = getattr(rdllm, "build_processor", None) or getattr(rdllm, "build_llm_processor")
+    config = rdllm.vLLMEngineProcessorConfig(
+        model_source=cfg["model"], engine_kwargs={"max_model_len": 1024, "enable_prefix_caching": True},
+        concurrency=cfg["concurrency"] or 1, batch_size=cfg["batch_size"])
+    column, max_ratio = cfg["column"], cfg["max_ratio"]
+    sampling = {"temperature": cfg["temperature"], "top_p": cfg["top_p"] if cfg["temperature"] > 0 else 1.0,
+                "max_tokens": cfg["max_new_tokens"], "seed": cfg["seed"]}
+
+    def post(row: dict) -> dict:
+        truncated = row.get("num_generated_tokens", 0) >= cfg["max_new_tokens"]
+        kept, status, rewrite = pp.decide(row[column], row["generated_text"], row.get(_ARGS),
+                                          max_ratio=max_ratio, truncated=truncated)
+        keep = {k: v for k, v in row.items() if k not in ("messages", "sampling_params", "generated_text",
+                                                         "num_generated_tokens", "num_input_tokens")}
+        return {**keep, column: kept, "_original": row[column], "_rewrite": rewrite, "_status": status}
+
+    processor = build(config, preprocess=lambda row: {**row, "messages": pp.messages(row[column]),
+                                                       "sampling_params": sampling},
+                      postprocess=post)
+    return processor(ds)
+
+
+def run(in_uri: str, out_uri: str, *, model: str = "embedded", column: str = "query", temperature: float = 0.0,
+        top_p: float = 0.9, seed: int = 0, fraction: float = 1.0, batch_size: int = 8, chunk_rows: int = 64,
+        max_new_tokens: int = 48, max_ratio: float = 2.0, dtype: str = "float32", concurrency: int | None = None,
+        threads: int = 1, engine: str = "hf", log_uri: str | None = None) -> dict:
+    """Rewrite ``in_uri``'s queries into ``out_uri``; per-query statuses go to ``log_uri``."""
+    for name, value, ok, want in (
+        ("temperature", temperature, temperature >= 0, "0 (greedy) or a positive sampling temperature"),
+        ("top_p", top_p, 0 < top_p <= 1, "a value in (0, 1]"),
+        ("fraction", fraction, 0 < fraction <= 1, "a share of queries in (0, 1]"),
+        ("batch_size", batch_size, batch_size >= 1, "at least 1"),
+        ("chunk_rows", chunk_rows, chunk_rows >= 1, "at least 1"),
+        ("max_new_tokens", max_new_tokens, max_new_tokens >= 1, "at least 1"),
+        ("max_ratio", max_ratio, max_ratio >= 1, "at least 1 (rewrite length / original length)"),
+        ("threads", threads, threads >= 1, "at least 1"),
+        ("engine", engine, engine in ("hf", "vllm"), "'hf' (transformers, CPU or GPU) or 'vllm' (ray.data.llm)"),
+    ):
+        if not ok:
+            raise InputError(name, f"{value!r}", want)
+    in_paths = shard_paths(in_uri)
+    if not in_paths:
+        raise InputError(in_uri, "no .parquet shards", "a dataset folder written by a toolfoundry data job")
+    fs = resolve(in_uri)[0]
+    schema = pq.read_schema(in_paths[0], filesystem=fs)
+    if column not in schema.names:
+        raise InputError("column", f"{column!r} is not a column of {in_uri}", f"one of {schema.names}")
+    if "id" not in schema.names:
+        raise InputError(in_uri, "no 'id' column", "an examples dataset (toolfoundry.schema.EXAMPLE_SCHEMA)")
+    ensure_ray()
+    import ray
+
+    log_uri = log_uri or out_uri.rstrip("/") + "_rewrites"
+    n = len(in_paths)
+    try:
+        parent_hash = read_manifest(in_uri).get("content_hash")
+    except InputError:
+        parent_hash = None
+    params = {"model": model, "column": column, "temperature": temperature, "top_p": top_p, "fraction": fraction,
+              "batch_size": batch_size, "chunk_rows": chunk_rows, "max_new_tokens": max_new_tokens,
+              "max_ratio": max_ratio, "dtype": dtype, "engine": engine, "prompt": pp.INSTRUCTION}
+    plan = {"job": "paraphrase", "input": in_uri, "input_hash": parent_hash, "params": params, "seed": seed}
+    prepare_output(out_uri, plan, n)
+    prepare_output(log_uri, plan, n)
+    work = join(out_uri, "_work")
+    _prepare_work(work, plan)
+
+    units = []
+    for k, path in enumerate(in_paths):
+        ids = pq.read_table(path, filesystem=fs, columns=["id"])["id"].to_pylist()
+        sel = _selected(ids, fraction, seed)
+        for c, (a, b) in enumerate((s, min(s + chunk_rows, len(ids))) for s in range(0, len(ids), chunk_rows)):
+            units.append({"shard": k, "chunk": c, "path": path, "start": a, "stop": b, "selected": sel[a:b],
+                          "name": f"s{k:05d}-c{c:05d}.parquet"})
+    cfg = {"model": model, "dtype": dtype, "column": column, "temperature": temperature, "top_p": top_p,
+           "seed": seed, "batch_size": batch_size, "max_new_tokens": max_new_tokens, "max_ratio": max_ratio,
+           "threads": threads, "in_uri": in_uri, "work": work, "concurrency": concurrency}
+
+    todo = [i for i, u in enumerate(units) if not sh.shard_exists(work, u["name"])]
+    if todo and engine == "vllm":
+        _vllm_chunks(units, todo, cfg)
+    elif todo:
+        if concurrency is None:
+            concurrency = max(1, int(ray.cluster_resources().get("CPU", 2)) - 1)
+        concurrency = max(1, min(concurrency, len(todo)))
+        ds = ray.data.from_items([{"id": i} for i in todo], override_num_blocks=len(todo)).map_batches(
+            Rewriter, fn_constructor_args=(units, cfg), batch_size=1, batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=concurrency), num_cpus=threads)
+        finished = sorted(int(u) for b in ds.iter_batches(batch_size=None, batch_format="numpy") for u in b["unit"])
+        if finished != todo:
+            raise RuntimeError(f"rewrite stage finished {len(finished)} of {len(todo)} chunks")
+
+    by_shard: dict[int, list[str]] = {}
+    for u in units:
+        by_shard.setdefault(u["shard"], []).append(u["name"])
+    work_fs, work_path = resolve(work)
+
+    def assemble(k: int) -> dict:
+        name = sh.shard_name(k, n)
+        if sh.shard_exists(out_uri, name) and sh.shard_exists(log_uri, name):
+            return {"shard": k, "written": False}
+        parts = [pq.read_table(join(work_path, c), filesystem=work_fs) for c in by_shard.get(k, [])]
+        table = pa.concat_tables(parts) if parts else pq.read_table(in_paths[k], filesystem=fs).append_column(
+            "_original", pa.array([], pa.string())).append_column("_rewrite", pa.array([], pa.string())).append_column(
+            "_status", pa.array([], pa.string()))
+        log = pa.table({"id": table["id"].cast(pa.string()), "original": table["_original"],
+                        "rewrite": table["_rewrite"], "status": table["_status"]}, schema=LOG_SCHEMA)
+        sh.write_shard(log, log_uri, name)
+        sh.write_shard(table.select(schema.names).cast(schema), out_uri, name)
+        return {"shard": k, "written": True}
+
+    stats = run_shards(n, assemble)
+    counts = {s: 0 for s in (*STATUSES, "skipped")}
+    log_fs = resolve(log_uri)[0]
+    for path in shard_paths(log_uri):  # from the files: a resumed run reports the same totals
+        for s in pq.read_table(path, filesystem=log_fs, columns=["status"])["status"].to_pylist():
+            counts[s] += 1
+    attempted = sum(counts[s] for s in STATUSES)
+    extra = {"paraphrase": {"counts": counts, "rejected": {r: counts[r] for r in pp.REJECTIONS},
+                            "attempted": attempted,
+                            "acceptance_rate": round(counts[pp.ACCEPTED] / attempted, 4) if attempted else 0.0}}
+    out_m = write_manifest(out_uri, kind="paraphrase.examples", params=params, seed=seed, parents=[in_uri], extra=extra)
+    write_manifest(log_uri, kind="paraphrase.rewrites", params=params, seed=seed, parents=[in_uri], extra=extra)
+    return {"examples": out_uri, "rewrites": log_uri, "rows": out_m["rows"], **extra["paraphrase"],
+            "shards_written": sum(1 for s in stats if s["written"])}
+
+
+def _vllm_chunks(units: list[dict], todo: list[int], cfg: dict) -> None:
+    """Rewrite the missing chunks with :func:`rewrite_with_vllm` and write them as the HF path does."""
+    import ray
+
+    fs = resolve(cfg["in_uri"])[0]
+    tables = []
+    for i in todo:
+        u = units[i]
+        t = pq.read_table(u["path"], filesystem=fs).slice(u["start"], u["stop"] - u["start"])
+        tables.append(t.append_column("_unit", pa.array([i] * t.num_rows, pa.int64()))
+                      .append_column("_row", pa.array(np.arange(t.num_rows), pa.int64())))
+    out = rewrite_with_vllm(ray.data.from_arrow(pa.concat_tables(tables)), cfg).to_arrow_refs()
+    result = pa.concat_tables(ray.get(out))
+    for i in todo:
+        u = units[i]
+        t = result.filter(pc.equal(result["_unit"], i)).sort_by("_row")
+        status = t["_status"].to_pylist()
+        sel = u["selected"]
+        orig = t["_original"].to_pylist()
+        fixed = t.set_column(t.schema.get_field_index(cfg["column"]), cfg["column"],
+                             pa.array([q if s else o for q, s, o in zip(t[cfg["column"]].to_pylist(), sel, orig)]))
+        fixed = fixed.set_column(fixed.schema.get_field_index("_status"), "_status",
+                                 pa.array([s if keep else "skipped" for s, keep in zip(status, sel)]))
+        sh.write_shard(fixed.drop(["_unit", "_row"]), cfg["work"], u["name"], scratch=True)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("in_uri", help="examples dataset (Parquet shards, e.g. OUT/examples of `data synth`)")
+    p.add_argument("out_uri", help="rewritten examples; per-query statuses go to OUT_URI_rewrites")
+    p.add_argument("--model", default="embedded", help="'embedded' (SmolLM2-135M), 'tiny-random', or an HF dir")
+    p.add_argument("--column", default="query")
+    p.add_argument("--temperature", type=float, default=0.0, help="0: greedy; > 0: sampling seeded by --seed")
+    p.add_argument("--top-p", type=float, default=0.9)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fraction", type=float, default=1.0, help="share of queries rewritten (seeded, per id)")
+    p.add_argument("--batch-size", type=int, default=8, help="prompts per generate call")
+    p.add_argument("--chunk-rows", type=int, default=64, help="rows per actor call (unit of resume)")
+    p.add_argument("--max-new-tokens", type=int, default=48)
+    p.add_argument("--max-ratio", type=float, default=2.0, help="reject rewrites longer than this × the original")
+    p.add_argument("--dtype", default="float32")
+    p.add_argument("--concurrency", type=int, default=None, help="actors (default: CPUs - 1)")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads (and Ray CPUs) per actor")
+    p.add_argument("--engine", default="hf", choices=("hf", "vllm"),
+                   help="hf: transformers in an actor pool; vllm: ray.data.llm on GPUs (untested here)")
+
+
+def run_from_args(a: argparse.Namespace) -> dict:
+    return run(a.in_uri, a.out_uri, model=a.model, column=a.column, temperature=a.temperature, top_p=a.top_p,
+               seed=a.seed, fraction=a.fraction, batch_size=a.batch_size, chunk_rows=a.chunk_rows,
+               max_new_tokens=a.max_new_tokens, max_ratio=a.max_ratio, dtype=a.dtype, concurrency=a.concurrency,
+               threads=a.threads, engine=a.engine)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m data_jobs.paraphrase", description=__doc__.split("\n")[0])
+    add_arguments(p)
+    print(json.dumps(run_from_args(p.parse_args(argv)), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
+    sys.exit(main())
