@@ -7,12 +7,13 @@ the intermediate files make every stage resumable):
 
 1. **buckets** (one task per input or evaluation shard) — normalise the text column and emit one
    exact-hash row and one row per LSH band for every record
-   (:func:`toolfoundry.dedup.bucket_rows`), hash-partitioned by bucket key into
-   ``OUT/_work/buckets/p<partition>/``.
+   (:func:`toolfoundry.dedup.bucket_rows`), hash-partitioned by bucket key: one Arrow IPC file per
+   shard under ``OUT/_work/buckets/`` whose record batch ``p`` holds partition ``p``, and one under
+   ``OUT/_work/sketches/`` with each partition's 2-bit MinHash sketches (once per record).
 2. **edges** (one task per partition) — every bucket is whole in its partition; candidate edges
    from each record to earlier members of its buckets, verified on the spot with the pair's Jaccard
-   estimated from the 2-bit MinHash sketches the bucket rows carry
-   (:func:`toolfoundry.dedup.bucket_edges`); only edges that hold are written.
+   estimated from the sketches (:func:`toolfoundry.dedup.bucket_edges`); only edges that hold are
+   written, one record batch per input shard (``OUT/_work/edges/``).
 3. **filter** (one task per input shard) — each record with an edge is dropped with its strongest
    reason, the kept rows are written under the same shard name and order; dropped rows go to
    ``OUT_dropped`` with the reason and the id they duplicate.
@@ -33,14 +34,13 @@ import time
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from data_jobs import shards as sh
-from data_jobs.common import ensure_ray, prepare_output, run_shards
+from data_jobs.common import PLAN, ensure_ray, prepare_output, run_shards
 from toolfoundry.dedup import (
-    EDGE_SCHEMA, REASONS, DedupParams, attach_sketches, bucket_edges, bucket_rows, resolve_drops, sketch, sketch_table,
-    text_signatures,
+    EDGE_SCHEMA, REASONS, DedupParams, attach_sketches, bucket_edges, bucket_rows, normalize, resolve_drops,
+    shingle_hashes, signatures, sketch, sketch_table,
 )
 from toolfoundry.errors import InputError
 from toolfoundry.storage import join, read_manifest, resolve, shard_paths, write_manifest
@@ -51,6 +51,7 @@ DROPPED_SCHEMA = pa.schema([
     pa.field("reason", pa.string()),
     pa.field("duplicate_of", pa.string()),  # id of the kept record ("" for contamination)
 ])
+SKETCH_SCHEMA = pa.schema([pa.field("doc", pa.int64())] + [pa.field(f"s{w}", pa.uint64()) for w in range(4)])
 _REF_BIT = np.int64(1 << 62)
 _LOW = np.int64(0xFFFFFFFF)
 
@@ -60,23 +61,20 @@ def _read_column(path: str, column: str) -> pa.Array:
     return pq.read_table(path, filesystem=fs, columns=[column])[column].combine_chunks()
 
 
-def _exists(uri: str) -> bool:
+def _prepare_work(uri: str, plan: dict) -> None:
+    """Intermediate files are kept for a rerun of the same plan (resume) and cleared for a new one."""
     fs, path = resolve(uri)
-    return fs.get_file_info(path).type == pafs.FileType.File
-
-
-def _files(uri: str) -> list[str]:
-    fs, path = resolve(uri)
-    if fs.get_file_info(path).type != pafs.FileType.Directory:
-        return []
-    return sorted(i.path for i in fs.get_file_info(pafs.FileSelector(path)) if i.path.endswith(".parquet"))
-
-
-def _write_marker(uri: str) -> None:
-    fs, path = resolve(uri)
-    fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
-    with fs.open_output_stream(path) as f:
-        f.write(b"ok")
+    target = join(path, PLAN)
+    try:
+        with fs.open_input_stream(target) as f:
+            if json.loads(f.read()) == plan:
+                return
+    except (OSError, json.JSONDecodeError):
+        pass
+    fs.create_dir(path, recursive=True)
+    fs.delete_dir_contents(path, missing_dir_ok=True)
+    with fs.open_output_stream(target) as f:
+        f.write(json.dumps(plan, sort_keys=True).encode())
 
 
 def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] | None = None,
@@ -110,53 +108,60 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
     prepare_output(out_uri, plan, n)
     prepare_output(dropped_uri, plan, n)
     work = join(out_uri, "_work")
+    _prepare_work(work, plan)
     work_items = [(p, column, False) for p in in_paths] + [(p, against_column, True) for p in ref_paths]
 
     def key_base(k: int) -> np.int64:
         return (np.int64(k - n) << np.int64(32)) | _REF_BIT if k >= n else np.int64(k) << np.int64(32)
 
-    # 1. buckets, hash-partitioned into files
+    # 1. buckets, hash-partitioned: one IPC file of P record batches (one per partition) per work
+    # item, and one of each partition's sketches; the sketch file is written last and marks the item done
+    bucket_dir, sketch_dir, edge_dir = join(work, "buckets"), join(work, "sketches"), join(work, "edges")
+
     def buckets(k: int) -> dict:
-        marker = join(work, "buckets", "_done", f"w{k:05d}")
-        if _exists(marker):
+        name = f"w{k:05d}.arrow"
+        if sh.shard_exists(sketch_dir, name):
             return {"shard": k, "written": False}
         path, col, is_ref = work_items[k]
         texts = _read_column(path, col)
         keys = key_base(k) + np.arange(len(texts), dtype=np.int64)
-        sigs = text_signatures(texts, params)
+        norm = normalize(texts)
+        sigs = signatures(*shingle_hashes(norm, params.ngram), params.num_perm, params.seed)
         sk = sketch(sigs)
-        rows = bucket_rows(texts, keys, params, ref=is_ref, sigs=sigs, with_sketch=False)
+        rows = bucket_rows(texts, keys, params, ref=is_ref, sigs=sigs, with_sketch=False, normalized=norm)
         part = (rows["bucket"].to_numpy() % np.uint64(P)).astype(np.int64)
         order = np.argsort(part, kind="stable")
         rows, part = rows.take(pa.array(order)), part[order]
         bounds = np.searchsorted(part, np.arange(P + 1))
+        present = np.zeros((P, len(texts)), dtype=bool)  # which documents have rows in which partition
+        present[part, rows["doc"].to_numpy() - keys[0]] = True
+        pieces, sketches = [], []
         for p in range(P):
-            if bounds[p + 1] > bounds[p]:
-                piece = rows.slice(bounds[p], bounds[p + 1] - bounds[p])
-                present = np.unique(piece["doc"].to_numpy())  # each document's sketch once per partition
-                folder = join(work, "buckets", f"p{p:05d}")
-                sh.write_shard(piece, folder, f"w{k:05d}.parquet", scratch=True)
-                sh.write_shard(sketch_table(present, sk[present - keys[0]]), join(folder, "sketches"),
-                               f"w{k:05d}.parquet", scratch=True)
-        _write_marker(marker)
+            pieces.append(rows.slice(bounds[p], bounds[p + 1] - bounds[p]))
+            local = np.flatnonzero(present[p])  # each document's sketch once per partition
+            sketches.append(sketch_table(keys[local], sk[local]))
+        sh.write_batches(pieces, rows.schema, bucket_dir, name)
+        sh.write_batches(sketches, SKETCH_SCHEMA, sketch_dir, name)
         return {"shard": k, "written": True}
 
-    # 2. candidate edges per partition
+    # 2. candidate edges per partition, verified; written as one record batch per input shard
     def edges(p: int) -> dict:
-        name = f"p{p:05d}.parquet"
-        if sh.shard_exists(join(work, "edges"), name):
+        name = f"p{p:05d}.arrow"
+        if sh.shard_exists(edge_dir, name):
             return {"shard": p, "written": False}
-        folder = join(work, "buckets", f"p{p:05d}")
-        files = _files(folder)
-        fs = resolve(work)[0]
-        table = None
-        if files:
-            table = attach_sketches(pa.concat_tables([pq.read_table(f, filesystem=fs) for f in files]),
-                                    pa.concat_tables([pq.read_table(f, filesystem=fs)
-                                                      for f in _files(join(folder, "sketches"))]))
-        e = bucket_edges(table) if table is not None else EDGE_SCHEMA.empty_table()
-        e = e.filter(pa.array(e["sim"].to_numpy() >= params.verify_threshold))  # exact edges have sim 1
-        sh.write_shard(e, join(work, "edges"), name, scratch=True)
+        items = range(len(work_items))
+        table = pa.concat_tables([sh.read_batch(bucket_dir, f"w{k:05d}.arrow", p) for k in items])
+        if table.num_rows:
+            table = attach_sketches(table, pa.concat_tables([sh.read_batch(sketch_dir, f"w{k:05d}.arrow", p)
+                                                             for k in items]))
+            e = bucket_edges(table)
+            e = e.filter(pa.array(e["sim"].to_numpy() >= params.verify_threshold))  # exact edges have sim 1
+        else:
+            e = EDGE_SCHEMA.empty_table()
+        # edges are sorted by doc, and an edge's doc is always a corpus record (key shard << 32 | row)
+        bounds = np.searchsorted(e["doc"].to_numpy(), np.arange(n + 1, dtype=np.int64) << np.int64(32))
+        sh.write_batches([e.slice(bounds[k], bounds[k + 1] - bounds[k]) for k in range(n)], EDGE_SCHEMA,
+                         edge_dir, name)
         return {"shard": p, "written": True}
 
     # 3. verify near edges, filter, write
@@ -166,13 +171,8 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
             return {"shard": k, "written": False}
         fs = resolve(in_uri)[0]
         table = pq.read_table(in_paths[k], filesystem=fs)
-        lo, hi = np.int64(k) << np.int64(32), (np.int64(k) + 1) << np.int64(32)
-        parts = []
-        for f in _files(join(work, "edges")):
-            e = pq.read_table(f, filesystem=resolve(work)[0])
-            d = e["doc"].to_numpy()
-            parts.append(e.filter(pa.array((d >= lo) & (d < hi))))
-        e = pa.concat_tables(parts) if parts else EDGE_SCHEMA.empty_table()
+        e = pa.concat_tables([EDGE_SCHEMA.empty_table()] +
+                             [sh.read_batch(edge_dir, f"p{p:05d}.arrow", k) for p in range(P)])
         verified = e["sim"].to_numpy() >= params.verify_threshold
         drops = resolve_drops(e, verified)
         reasons = np.full(table.num_rows, -1, dtype=np.int8)

@@ -97,3 +97,35 @@ def ranges(total: int, parts: int) -> list[tuple[int, int]]:
     """``parts`` contiguous ``[start, stop)`` ranges covering ``0..total``, sizes differing by ≤ 1."""
     parts = max(1, min(parts, total)) if total else 1
     return [(total * k // parts, total * (k + 1) // parts) for k in range(parts)]
+
+
+def write_batches(parts: list[pa.Table], schema: pa.Schema, uri: str, name: str) -> None:
+    """Write ``parts`` as the numbered record batches of one Arrow IPC file ``uri/name``, atomically.
+
+    For a job's intermediate files: a reader takes part ``i`` alone (:func:`read_batch`) without
+    decoding the others, so one file per producer replaces one file per (producer, consumer) pair;
+    empty parts are kept, so numbering never shifts.
+    """
+    fs, path = resolve(uri)
+    fs.create_dir(path, recursive=True)
+    tmp = join(path, f".{name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with fs.open_output_stream(tmp) as sink, pa.ipc.new_file(sink, schema) as writer:
+            for part in parts:
+                part = part.cast(schema) if part.schema != schema else part
+                writer.write_batch(part.combine_chunks().to_batches()[0] if part.num_rows else
+                                   pa.RecordBatch.from_pylist([], schema=schema))
+        fs.move(tmp, join(path, name))
+    except BaseException:
+        try:
+            fs.delete_file(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_batch(uri: str, name: str, index: int) -> pa.Table:
+    """Part ``index`` of an IPC file written by :func:`write_batches`."""
+    fs, path = resolve(uri)
+    with fs.open_input_file(join(path, name)) as f:
+        return pa.Table.from_batches([pa.ipc.open_file(f).get_batch(index)])
