@@ -30,6 +30,8 @@ def test_protected_values_are_the_gold_arguments_spelled_out():
     ("Warn me about solar output in Munich above 14580 on 2026-03-13 in german.", "lost_argument"),
     ("alert me about solar output in  munich above 1458 on 2026-03-13 in German.", pp.UNCHANGED),
     (QUERY + " " + QUERY + " please", "too_long"),
+    ("Warn me when Munich solar output tops 1458 on 2026-03-13 (ref RT-10442), in german.", "new_value"),
+    ("On 2026-03-13, warn me in german when Munich's solar output tops 1458, at 15:00.", "new_value"),
 ])
 def test_check_gives_each_reason(rewrite, status):
     assert pp.check(QUERY, rewrite, pp.protected_values(QUERY, ARGS)) == status

@@ -11,7 +11,9 @@ original query and are counted by reason:
 
 - ``empty``: nothing left after clean-up;
 - ``too_long``: longer than ``max_ratio`` × the original (or the model ran out of new tokens);
-- ``lost_argument``: a gold argument value present in the original is missing.
+- ``lost_argument``: a gold argument value present in the original is missing;
+- ``new_value``: the rewrite has a number or code (a token with a digit) the original does not —
+  a value the gold call does not carry (small models copy the prompt's example or invent figures).
 
 A rewrite equal to the original (ignoring case and spacing) is ``unchanged``: kept, not an error.
 """
@@ -24,27 +26,30 @@ from typing import Any
 
 from toolfoundry.errors import InputError
 
-INSTRUCTION = ("Rewrite the user's request in different words. Keep every name, number and date exactly "
-               "as written. Answer with the rewritten request only.")
-# one worked example: small models follow a demonstration far better than an instruction alone
-EXAMPLE = ("Set up an alert on the solar production around Munich above 1458.",
-           "Alert me when solar production in Munich goes above 1458.")
+INSTRUCTION = ("Rewrite the user's request in different words. Do not answer it. Keep every name, number "
+               "and date exactly as written. Reply with the rewritten request only.")
+# worked examples: small models follow a demonstration far better than an instruction alone
+EXAMPLES = (
+    ("Set up an alert on the solar production around Munich above 1458.",
+     "Alert me when solar production in Munich goes above 1458."),
+    ("Could you tell me the status of my table booking RT-10442?",
+     "What is the current status of table booking RT-10442?"),
+)
 
 ACCEPTED, UNCHANGED = "accepted", "unchanged"
-REJECTIONS = ("empty", "too_long", "lost_argument")
+REJECTIONS = ("empty", "too_long", "lost_argument", "new_value")
 
 _PREFIX_RE = re.compile(r"^\s*(?:rewritten(?: request)?|rewrite|paraphrase|assistant|answer)\s*:\s*", re.I)
 _SPACE_RE = re.compile(r"\s+")
+_DIGIT_TOKEN_RE = re.compile(r"[\w.:/-]*\d[\w.:/-]*")
 
 
 def messages(query: str) -> list[dict[str, str]]:
     """The rewriting request as chat messages (for engines that apply the model's chat template)."""
-    return [
-        {"role": "system", "content": INSTRUCTION},
-        {"role": "user", "content": EXAMPLE[0]},
-        {"role": "assistant", "content": EXAMPLE[1]},
-        {"role": "user", "content": query},
-    ]
+    turns = [{"role": "system", "content": INSTRUCTION}]
+    for original, rewrite in EXAMPLES:
+        turns += [{"role": "user", "content": original}, {"role": "assistant", "content": rewrite}]
+    return turns + [{"role": "user", "content": query}]
 
 
 def render(query: str, chatml: bool) -> str:
@@ -52,7 +57,8 @@ def render(query: str, chatml: bool) -> str:
     if chatml:
         return "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages(query)) + \
             "<|im_start|>assistant\n"
-    return f"{INSTRUCTION}\nRequest: {EXAMPLE[0]}\nRewrite: {EXAMPLE[1]}\nRequest: {query}\nRewrite:"
+    shots = "".join(f"Request: {a}\nRewrite: {b}\n" for a, b in EXAMPLES)
+    return f"{INSTRUCTION}\n{shots}Request: {query}\nRewrite:"
 
 
 def clean(text: str) -> str:
@@ -100,6 +106,10 @@ def protected_values(query: str, arguments: str | dict | None) -> list[str]:
     return out
 
 
+def _digit_tokens(text: str) -> set[str]:
+    return {t.strip(".:/-").casefold() for t in _DIGIT_TOKEN_RE.findall(text)}
+
+
 def _norm(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip().casefold()
 
@@ -113,6 +123,8 @@ def check(original: str, rewrite: str, values: list[str], *, max_ratio: float = 
         return "too_long"
     if any(not _contains(rewrite, v) for v in values):
         return "lost_argument"
+    if _digit_tokens(rewrite) - _digit_tokens(original):
+        return "new_value"
     if _norm(rewrite) == _norm(original):
         return UNCHANGED
     return ACCEPTED
