@@ -40,7 +40,7 @@ from data_jobs import shards as sh
 from data_jobs.common import PLAN, ensure_ray, prepare_output, run_shards
 from toolfoundry.dedup import (
     EDGE_SCHEMA, REASONS, DedupParams, attach_sketches, bucket_edges, bucket_rows, normalize, resolve_drops,
-    shingle_hashes, signatures, sketch, sketch_table,
+    shingle_hashes, signatures, sketch, sketch_table, words,
 )
 from toolfoundry.errors import InputError
 from toolfoundry.storage import join, read_manifest, resolve, shard_paths, write_manifest
@@ -126,9 +126,10 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
         texts = _read_column(path, col)
         keys = key_base(k) + np.arange(len(texts), dtype=np.int64)
         norm = normalize(texts)
-        sigs = signatures(*shingle_hashes(norm, params.ngram), params.num_perm, params.seed)
+        w = words(norm)
+        sigs = signatures(*shingle_hashes(norm, params.ngram, w), params.num_perm, params.seed)
         sk = sketch(sigs)
-        rows = bucket_rows(texts, keys, params, ref=is_ref, sigs=sigs, with_sketch=False, normalized=norm)
+        rows = bucket_rows(texts, keys, params, ref=is_ref, sigs=sigs, with_sketch=False, normalized=norm, w=w)
         part = (rows["bucket"].to_numpy() % np.uint64(P)).astype(np.int64)
         order = np.argsort(part, kind="stable")
         rows, part = rows.take(pa.array(order)), part[order]

@@ -100,3 +100,16 @@ def test_two_bit_sketch_estimates_jaccard():
             sk = sketch(sig)
             errors.append(sketch_jaccard(sk[:1], sk[1:])[0] - keep / (200 - keep))
     assert abs(np.mean(errors)) < 0.03 and np.std(errors) < 0.07
+
+
+def test_exact_hashes_follow_the_normalised_text():
+    from toolfoundry.dedup import exact_hashes, normalize
+    from toolfoundry.synth import generate_query_records, generate_tools
+
+    texts = ["a b", "b a", "a a", "a", "A, b!", "", "  ", "a b c", "a bc", "ab c", "x " * 50, "x " * 51]
+    h = exact_hashes(normalize(texts))
+    assert h[0] == h[4] and h[5] == h[6]  # same words in the same order
+    assert len({h[i] for i in (0, 1, 2, 3, 5, 7, 8, 9, 10, 11)}) == 10  # order, repeats, length, splits count
+    corpus = [r.query for t in generate_tools(400, seed=4) for r in generate_query_records(t, 20, 4)]
+    norm = normalize(corpus)
+    assert len(set(exact_hashes(norm).tolist())) == len(set(norm.to_pylist()))

@@ -3,7 +3,8 @@
 The pieces, each a pure function over a batch:
 
 1. :func:`normalize` — lower-case, strip punctuation, collapse whitespace (pyarrow compute).
-2. :func:`exact_hashes` — 64-bit hash of the normalised text; equal text, equal hash.
+2. :func:`words` — one hash per word occurrence (each distinct word of a batch hashed once).
+   :func:`exact_hashes` — 64-bit hash of the normalised text from its words; equal text, equal hash.
 3. :func:`shingle_hashes` — word n-gram hashes as one flat array plus row offsets (numpy).
 4. :func:`signatures` — MinHash signatures from those hashes, computed by ``rensa`` (Rust).
 5. :func:`band_keys` — one 64-bit key per LSH band per document; two documents are candidate
@@ -44,6 +45,7 @@ from toolfoundry.dedup.core import (
     sketch_jaccard,
     sketch_table,
     text_signatures,
+    words,
 )
 
 __all__ = [
@@ -70,4 +72,5 @@ __all__ = [
     "sketch_jaccard",
     "sketch_table",
     "text_signatures",
+    "words",
 ]

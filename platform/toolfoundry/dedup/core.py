@@ -115,25 +115,56 @@ def _hash64(values) -> np.ndarray:
     )
 
 
-def exact_hashes(normalized: pa.Array) -> np.ndarray:
-    """A 64-bit hash per normalised text (blake2b; deterministic across processes)."""
-    return _hash64(normalized.to_pylist())
+@dataclass(frozen=True)
+class Words:
+    """The words of a batch of normalised texts: one 64-bit hash per word occurrence, row lengths."""
+
+    hashes: np.ndarray  # uint64, all rows' words in order
+    lengths: np.ndarray  # int64 words per row (an empty text is the one word "\x00")
 
 
-def shingle_hashes(normalized: pa.Array, ngram: int) -> tuple[np.ndarray, np.ndarray]:
-    """Word n-gram hashes of every text: ``(flat uint64 hashes, uint64 row offsets)``.
-
-    Words are dictionary-encoded once per batch so each distinct word is hashed once; n-grams are
-    combined in numpy. A text shorter than ``ngram`` words gives one shingle of all its words; an
-    empty text is the one-word text ``"\\x00"`` (so all empty texts are duplicates of each other).
-    """
+def words(normalized: pa.Array) -> Words:
+    """Word hashes of every text. Words are dictionary-encoded once per batch, so each distinct word
+    is hashed once (blake2b, deterministic across processes); the rest is numpy."""
     text = pc.if_else(pc.equal(normalized, ""), "\x00", normalized)
-    words = pc.split_pattern(text, " ")
-    lengths = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int64)
-    enc = pc.dictionary_encode(pc.list_flatten(words))
+    split = pc.split_pattern(text, " ")
+    lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
+    enc = pc.dictionary_encode(pc.list_flatten(split))
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
-    h = _hash64(enc.dictionary.to_pylist())[enc.indices.to_numpy(zero_copy_only=False)]
+    return Words(_hash64(enc.dictionary.to_pylist())[enc.indices.to_numpy(zero_copy_only=False)], lengths)
+
+
+def exact_hashes(normalized: pa.Array, w: Words | None = None) -> np.ndarray:
+    """A 64-bit hash per normalised text: equal text (same words in the same order), equal hash.
+
+    Vectorised over the batch's word hashes (``w``, computed if not given): each word's hash is
+    mixed with its position, the row's values are XOR-folded, then mixed with the row's length.
+    """
+    w = words(normalized) if w is None else w
+    if len(w.lengths) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    starts = np.concatenate([[0], np.cumsum(w.lengths)[:-1]])
+    pos = np.arange(len(w.hashes), dtype=np.int64) - np.repeat(starts, w.lengths)
+    with np.errstate(over="ignore"):
+        v = (w.hashes ^ ((pos.astype(np.uint64) + np.uint64(1)) * _M2)) * _M1
+        v ^= v >> np.uint64(29)
+        v *= _M3
+        acc = np.bitwise_xor.reduceat(v, starts) ^ (w.lengths.astype(np.uint64) * _M1)
+        acc *= _M2
+        acc ^= acc >> np.uint64(32)
+    return acc
+
+
+def shingle_hashes(normalized: pa.Array, ngram: int, w: Words | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Word n-gram hashes of every text: ``(flat uint64 hashes, uint64 row offsets)``.
+
+    ``w`` (:func:`words`) is computed if not given; n-grams are combined in numpy. A text shorter
+    than ``ngram`` words gives one shingle of all its words; an empty text is the one-word text
+    ``"\\x00"`` (so all empty texts are duplicates of each other).
+    """
+    w = words(normalized) if w is None else w
+    h, lengths = w.hashes, w.lengths
     starts = np.concatenate([[0], np.cumsum(lengths)])[:-1]
     n_sh = np.maximum(lengths - ngram + 1, 1)
     offsets = np.concatenate([[0], np.cumsum(n_sh)]).astype(np.uint64)
@@ -209,22 +240,24 @@ def sketch_jaccard(a: np.ndarray, b: np.ndarray, num_values: int = 32 * SKETCH_W
 
 
 def bucket_rows(texts, doc_keys: np.ndarray, params: DedupParams, *, ref: bool = False,
-                sigs: np.ndarray | None = None, with_sketch: bool = True, normalized: pa.Array | None = None) -> pa.Table:
+                sigs: np.ndarray | None = None, with_sketch: bool = True, normalized: pa.Array | None = None,
+                w: Words | None = None) -> pa.Table:
     """The rows a batch contributes to the bucket shuffle: one exact row and ``bands`` near rows per text.
 
     Columns: ``bucket`` (uint64), ``kind`` (0 exact, 1 near), ``doc`` (int64), ``ref`` (bool) and the
     document's 2-bit MinHash sketch ``s0..s3`` (uint64), so that candidate pairs can be verified
     where the bucket is, without the texts. ``sigs`` may be passed when the caller has them;
     ``with_sketch=False`` leaves the sketch out (a caller that ships sketches once per document
-    joins them back with :func:`attach_sketches`). ``normalized`` (``normalize(texts)``) may be
-    passed too, so a caller that already normalised does not do it twice.
+    joins them back with :func:`attach_sketches`). ``normalized`` (``normalize(texts)``) and ``w``
+    (``words(normalized)``) may be passed too, so a caller that has them does not redo them.
     """
     norm = normalize(texts) if normalized is None else normalized
+    w = words(norm) if w is None else w
     n = len(norm)
     bands, rows = params.band_rows
-    ex = exact_hashes(norm)
+    ex = exact_hashes(norm, w)
     if sigs is None:
-        flat, offsets = shingle_hashes(norm, params.ngram)
+        flat, offsets = shingle_hashes(norm, params.ngram, w)
         sigs = signatures(flat, offsets, params.num_perm, params.seed)
     keys = band_keys(sigs, bands, rows)
     doc_keys = np.asarray(doc_keys, dtype=np.int64)
