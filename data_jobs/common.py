@@ -70,3 +70,70 @@ def run_shards(num_shards: int, produce: Callable[[int], dict], *, num_cpus_per_
     )
     stats = [json.loads(r["stats"]) for r in ds.take_all()]
     return sorted(stats, key=lambda r: r["shard"])
+
+
+
+_STAGE_ROWS = pa.schema([("id", pa.int64()), ("records", pa.string())])
+
+
+def run_stages(stages: list[tuple[int, Callable[[int], dict]]], *,
+               num_cpus_per_task: float = 1.0) -> tuple[list[list[dict]], list[float]]:
+    """Run shard stages ``[(num_tasks, produce), …]`` in ONE Ray Data execution, one after another.
+
+    Stage ``i`` runs ``produce(t) -> stats dict`` for every ``t < num_tasks`` (one task each) and
+    starts only when every task of stage ``i - 1`` has finished: a ``repartition`` between two
+    stages is an all-to-all barrier (it takes every upstream block before it emits one), so a stage
+    can read all the files the previous one wrote. Compared with one :func:`run_shards` per stage,
+    this saves Ray Data's start-up per execution (0.2–0.5 s each on 2 cores).
+
+    Only small rows flow between stages: task ``t`` of stage ``i`` emits the indices ``j`` of stage
+    ``i + 1`` with ``j % num_tasks == t`` (every index once), and each row carries the stats of the
+    tasks before it (a task that hands out no index emits a row with ``id = -1`` that is passed
+    through). Every stage boundary repartitions into exactly as many blocks as rows, so each task
+    of the next stage gets one row and the stage runs fully in parallel.
+
+    Returns each stage's stats (sorted by task) and each stage's wall time in seconds, from the
+    tasks' clocks: stage ``i`` ends when its last task ends.
+    """
+    import time
+
+    import ray
+
+    def wrap(i: int, produce: Callable[[int], dict], n_tasks: int, n_next: int | None):
+        def _batch(batch: dict) -> pa.Table:
+            out = []
+            for t, carried in zip(batch["id"], batch["records"]):
+                records = json.loads(carried)
+                if int(t) < 0:  # a row without a task: pass its records on
+                    out.append({"id": -1, "records": carried})
+                    continue
+                t0 = time.time()
+                stats = produce(int(t))
+                records.append({"stage": i, "task": int(t), "t0": t0, "t1": time.time(), "stats": stats})
+                handed = list(range(int(t), n_next, n_tasks)) if n_next is not None else []
+                out += [{"id": j, "records": json.dumps(records if k == 0 else [])} for k, j in enumerate(handed)]
+                if not handed:
+                    out.append({"id": -1, "records": json.dumps(records)})
+            return pa.Table.from_pylist(out, schema=_STAGE_ROWS)
+
+        return _batch
+
+    n_first = stages[0][0]
+    ds = ray.data.from_items([{"id": k, "records": "[]"} for k in range(n_first)],
+                             override_num_blocks=max(1, n_first))
+    for i, (n_tasks, produce) in enumerate(stages):
+        n_next = stages[i + 1][0] if i + 1 < len(stages) else None
+        ds = ds.map_batches(wrap(i, produce, n_tasks, n_next), batch_size=1, batch_format="numpy",
+                            num_cpus=num_cpus_per_task)
+        if n_next is not None:  # the barrier; rows out of stage i: n_next live + idle tasks' rows
+            ds = ds.repartition(max(1, n_next + max(0, n_tasks - n_next)), shuffle=False)
+    start = time.time()
+    rows = ds.take_all()
+    records = [r for row in rows for r in json.loads(row["records"])]
+    stats = [sorted((r for r in records if r["stage"] == i), key=lambda r: r["task"]) for i in range(len(stages))]
+    for i, (n_tasks, _) in enumerate(stages):
+        if [r["task"] for r in stats[i]] != list(range(n_tasks)):
+            raise RuntimeError(f"stage {i}: {len(stats[i])} of {n_tasks} tasks reported")
+    ends = [max((r["t1"] for r in st), default=start) for st in stats]
+    walls = [max(0.0, e - (start if i == 0 else ends[i - 1])) for i, e in enumerate(ends)]
+    return [[r["stats"] for r in st] for st in stats], walls

@@ -2,8 +2,9 @@
 
     python -m data_jobs.dedupe IN_URI OUT_URI [--column query] [--against EVAL_URI ...]
 
-Three Ray Data stages, a map-reduce over storage (no stage collects the corpus on one node, and
-the intermediate files make every stage resumable):
+Three stages in one Ray Data execution (:func:`data_jobs.common.run_stages`: an all-to-all barrier
+between stages), a map-reduce over storage (no stage collects the corpus on one node, and the
+intermediate files make every stage resumable):
 
 1. **buckets** (one task per input or evaluation shard) — normalise the text column and emit one
    exact-hash row and one row per LSH band for every record
@@ -29,7 +30,6 @@ import argparse
 import json
 import os
 import sys
-import time
 
 import numpy as np
 import pyarrow as pa
@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from data_jobs import shards as sh
-from data_jobs.common import PLAN, ensure_ray, prepare_output, run_shards
+from data_jobs.common import PLAN, ensure_ray, prepare_output, run_stages
 from toolfoundry.dedup import (
     EDGE_SCHEMA, REASONS, DedupParams, attach_sketches, bucket_edges, bucket_rows, normalize, resolve_drops,
     shingle_hashes, signatures, sketch, sketch_table, words,
@@ -208,13 +208,7 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
         sh.write_shard(dropped, dropped_uri, name)
         return {"shard": k, "written": True}
 
-    t0 = time.perf_counter()
-    run_shards(len(work_items), buckets)
-    t1 = time.perf_counter()
-    run_shards(P, edges)
-    t2 = time.perf_counter()
-    stats = run_shards(n, filter_shard)
-    t3 = time.perf_counter()
+    (_, _, stats), walls = run_stages([(len(work_items), buckets), (P, edges), (n, filter_shard)])
     # counts come from the files, so a resumed run reports the same totals as an uninterrupted one
     counts = {name: 0 for name in REASONS.values()}
     fs_d, _ = resolve(dropped_uri)
@@ -231,7 +225,7 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
         "kept": out_uri, "dropped": dropped_uri, "input_rows": kept_m["rows"] + drop_m["rows"],
         "kept_rows": kept_m["rows"], "dropped_counts": counts,
         "shards_written": sum(1 for s in stats if s["written"]),
-        "timings": {"buckets_s": round(t1 - t0, 3), "edges_s": round(t2 - t1, 3), "filter_s": round(t3 - t2, 3)},
+        "timings": {"buckets_s": round(walls[0], 3), "edges_s": round(walls[1], 3), "filter_s": round(walls[2], 3)},
     }
 
 
