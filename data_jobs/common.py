@@ -76,8 +76,8 @@ def run_shards(num_shards: int, produce: Callable[[int], dict], *, num_cpus_per_
 _STAGE_ROWS = pa.schema([("id", pa.int64()), ("records", pa.string())])
 
 
-def run_stages(stages: list[tuple[int, Callable[[int], dict]]], *,
-               num_cpus_per_task: float = 1.0) -> tuple[list[list[dict]], list[float]]:
+def run_stages(stages: list[tuple[int, Callable[[int], dict]]], *, num_cpus_per_task: float = 1.0,
+               max_tasks: int | None = None) -> tuple[list[list[dict]], list[float]]:
     """Run shard stages ``[(num_tasks, produce), …]`` in ONE Ray Data execution, one after another.
 
     Stage ``i`` runs ``produce(t) -> stats dict`` for every ``t < num_tasks`` (one task each) and
@@ -86,11 +86,14 @@ def run_stages(stages: list[tuple[int, Callable[[int], dict]]], *,
     can read all the files the previous one wrote. Compared with one :func:`run_shards` per stage,
     this saves Ray Data's start-up per execution (0.2–0.5 s each on 2 cores).
 
-    Only small rows flow between stages: task ``t`` of stage ``i`` emits the indices ``j`` of stage
-    ``i + 1`` with ``j % num_tasks == t`` (every index once), and each row carries the stats of the
-    tasks before it (a task that hands out no index emits a row with ``id = -1`` that is passed
-    through). Every stage boundary repartitions into exactly as many blocks as rows, so each task
-    of the next stage gets one row and the stage runs fully in parallel.
+    A stage's indices are dealt round robin to at most ``max_tasks`` Ray tasks (default: the
+    cluster's CPUs / ``num_cpus_per_task``): index ``k`` of ``n`` runs in task ``k % T``,
+    ``T = min(n, max_tasks)``. More tasks than CPUs would only queue, and each queued wave costs
+    Ray Data scheduling time. Only small rows flow between stages: task ``g`` of stage ``i`` emits
+    the task numbers ``h`` of stage ``i + 1`` with ``h % T_i == g`` (every one once), and each row
+    carries the stats of the indices before it (a task that hands out none emits a row with
+    ``id = -1`` that is passed through). Every stage boundary repartitions into exactly as many
+    blocks as rows, so each task of the next stage gets one row and the stage runs fully parallel.
 
     Returns each stage's stats (sorted by task) and each stage's wall time in seconds, from the
     tasks' clocks: stage ``i`` ends when its last task ends.
@@ -99,7 +102,13 @@ def run_stages(stages: list[tuple[int, Callable[[int], dict]]], *,
 
     import ray
 
+    if max_tasks is None:
+        max_tasks = max(1, int(ray.cluster_resources().get("CPU", 1) // num_cpus_per_task))
+    groups = [max(1, min(n, max_tasks)) for n, _ in stages]
+
     def wrap(i: int, produce: Callable[[int], dict], n_tasks: int, n_next: int | None):
+        n_items = stages[i][0]
+
         def _batch(batch: dict) -> pa.Table:
             out = []
             for t, carried in zip(batch["id"], batch["records"]):
@@ -107,9 +116,10 @@ def run_stages(stages: list[tuple[int, Callable[[int], dict]]], *,
                 if int(t) < 0:  # a row without a task: pass its records on
                     out.append({"id": -1, "records": carried})
                     continue
-                t0 = time.time()
-                stats = produce(int(t))
-                records.append({"stage": i, "task": int(t), "t0": t0, "t1": time.time(), "stats": stats})
+                for k in range(int(t), n_items, n_tasks):
+                    t0 = time.time()
+                    stats = produce(k)
+                    records.append({"stage": i, "task": k, "t0": t0, "t1": time.time(), "stats": stats})
                 handed = list(range(int(t), n_next, n_tasks)) if n_next is not None else []
                 out += [{"id": j, "records": json.dumps(records if k == 0 else [])} for k, j in enumerate(handed)]
                 if not handed:
@@ -118,11 +128,9 @@ def run_stages(stages: list[tuple[int, Callable[[int], dict]]], *,
 
         return _batch
 
-    n_first = stages[0][0]
-    ds = ray.data.from_items([{"id": k, "records": "[]"} for k in range(n_first)],
-                             override_num_blocks=max(1, n_first))
-    for i, (n_tasks, produce) in enumerate(stages):
-        n_next = stages[i + 1][0] if i + 1 < len(stages) else None
+    ds = ray.data.from_items([{"id": g, "records": "[]"} for g in range(groups[0])], override_num_blocks=groups[0])
+    for i, (_, produce) in enumerate(stages):
+        n_tasks, n_next = groups[i], (groups[i + 1] if i + 1 < len(stages) else None)
         ds = ds.map_batches(wrap(i, produce, n_tasks, n_next), batch_size=1, batch_format="numpy",
                             num_cpus=num_cpus_per_task)
         if n_next is not None:  # the barrier; rows out of stage i: n_next live + idle tasks' rows
