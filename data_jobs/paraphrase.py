@@ -313,17 +313,22 @@ def _vllm_chunks(units: list[dict], todo: list[int], cfg: dict) -> None:
                       .append_column("_row", pa.array(np.arange(t.num_rows), pa.int64())))
     out = rewrite_with_vllm(ray.data.from_arrow(pa.concat_tables(tables)), cfg).to_arrow_refs()
     result = pa.concat_tables(ray.get(out))
+    extra = [pa.field(c, pa.string()) for c in ("_original", "_rewrite", "_status")]
     for i in todo:
         u = units[i]
         t = result.filter(pc.equal(result["_unit"], i)).sort_by("_row")
-        status = t["_status"].to_pylist()
-        sel = u["selected"]
-        orig = t["_original"].to_pylist()
-        fixed = t.set_column(t.schema.get_field_index(cfg["column"]), cfg["column"],
-                             pa.array([q if s else o for q, s, o in zip(t[cfg["column"]].to_pylist(), sel, orig)]))
-        fixed = fixed.set_column(fixed.schema.get_field_index("_status"), "_status",
-                                 pa.array([s if keep else "skipped" for s, keep in zip(status, sel)]))
-        sh.write_shard(fixed.drop(["_unit", "_row"]), cfg["work"], u["name"], scratch=True)
+        sel, orig = u["selected"], t["_original"].to_pylist()
+        columns = {
+            cfg["column"]: [q if s else o for q, s, o in zip(t[cfg["column"]].to_pylist(), sel, orig)],
+            "_rewrite": [r if s else "" for r, s in zip(t["_rewrite"].to_pylist(), sel)],
+            "_status": [st if s else "skipped" for st, s in zip(t["_status"].to_pylist(), sel)],
+        }
+        for name, values in columns.items():
+            t = t.set_column(t.schema.get_field_index(name), name, pa.array(values, pa.string()))
+        # the same columns and types as the transformers path writes, so assembly is shared
+        target = pq.read_schema(u["path"], filesystem=fs)
+        target = pa.schema(list(target) + extra)
+        sh.write_shard(t.select(target.names).cast(target), cfg["work"], u["name"], scratch=True)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
