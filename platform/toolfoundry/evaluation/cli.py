@@ -89,6 +89,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, help="retrieval: N evenly spaced queries; calling: N per category")
     p.add_argument("--categories", type=_csv, default=None, help="bfcl categories (default simple,multiple,irrelevance)")
     p.add_argument("--dense-model", help="MiniLM directory (default: the embedded all-MiniLM-L6-v2)")
+    p.add_argument("--model-dtype", choices=["float32", "bfloat16"], default="float32",
+                   help="dtype the --model directories run in (bfloat16: ~3x faster on CPUs with bf16 units)")
     p.add_argument("--finetune-dir", help="where minilm-ft is saved (default OUT/minilm-ft)")
     p.add_argument("--finetune-epochs", type=float, default=1.0)
     p.add_argument("--finetune-batch-size", type=int, default=64)
@@ -227,7 +229,7 @@ def run_eval(args) -> int:
             from toolfoundry.evaluation.runner import ToolGenSystem
 
             t0 = time.perf_counter()
-            systems.append(ToolGenSystem(path))
+            systems.append(ToolGenSystem(path, dtype=args.model_dtype))
             index_s[systems[-1].name] = time.perf_counter() - t0
         runs = evaluate_retrieval(bench, examples, systems, split=args.split, ks=args.ks, corpus=args.corpus,
                                   index_seconds=index_s)
