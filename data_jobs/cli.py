@@ -80,18 +80,9 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Standalone entry: ``python -m data_jobs.cli data synth OUT`` (same as ``toolfoundry data …``)."""
-    import sys
+    from toolfoundry.cli import main as toolfoundry_main
 
-    from toolfoundry.errors import ToolfoundryError
-
-    parser = argparse.ArgumentParser(prog="python -m data_jobs.cli")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except ToolfoundryError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    return toolfoundry_main(argv)
 
 
 if __name__ == "__main__":

@@ -267,15 +267,10 @@ def run_eval(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="toolfoundry")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    """Standalone entry: ``python -m toolfoundry.evaluation.cli eval …`` (same as ``toolfoundry eval …``)."""
+    from toolfoundry.cli import main as toolfoundry_main
+
+    return toolfoundry_main(argv)
 
 
 if __name__ == "__main__":
