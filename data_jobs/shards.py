@@ -16,6 +16,7 @@ gives none of the three; hence this small writer.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -45,18 +46,17 @@ def shard_exists(uri: str, name: str) -> bool:
     return fs.get_file_info(join(path, name)).type == pafs.FileType.File
 
 
-def write_shard(table: pa.Table, uri: str, name: str, *, scratch: bool = False) -> None:
-    """Write ``table`` as ``uri/name`` atomically: temporary file in the same folder, then rename.
+@contextlib.contextmanager
+def atomic_file(uri: str, name: str):
+    """Yield (filesystem, temporary path); on success the file becomes ``uri/name``, else it is removed.
 
-    ``scratch`` files (a job's intermediate hash partitions, mostly random 64-bit keys) skip
-    compression: it would cost CPU and save nothing.
+    Readers never see a half-written shard: it appears under its final name only by a rename.
     """
     fs, path = resolve(uri)
     fs.create_dir(path, recursive=True)
     tmp = join(path, f".{name}.{uuid.uuid4().hex}.tmp")
-    opts = _SCRATCH_OPTS if scratch else _PARQUET_OPTS
     try:
-        pq.write_table(table, tmp, filesystem=fs, **opts)
+        yield fs, tmp
         fs.move(tmp, join(path, name))
     except BaseException:
         try:
@@ -64,6 +64,17 @@ def write_shard(table: pa.Table, uri: str, name: str, *, scratch: bool = False) 
         except OSError:
             pass
         raise
+
+
+def write_shard(table: pa.Table, uri: str, name: str, *, scratch: bool = False) -> None:
+    """Write ``table`` as ``uri/name`` atomically: temporary file in the same folder, then rename.
+
+    ``scratch`` files (a job's intermediate hash partitions, mostly random 64-bit keys) skip
+    compression: it would cost CPU and save nothing.
+    """
+    opts = _SCRATCH_OPTS if scratch else _PARQUET_OPTS
+    with atomic_file(uri, name) as (fs, tmp):
+        pq.write_table(table, tmp, filesystem=fs, **opts)
 
 
 def clean_temporaries(uri: str) -> int:
@@ -106,22 +117,12 @@ def write_batches(parts: list[pa.Table], schema: pa.Schema, uri: str, name: str)
     decoding the others, so one file per producer replaces one file per (producer, consumer) pair;
     empty parts are kept, so numbering never shifts.
     """
-    fs, path = resolve(uri)
-    fs.create_dir(path, recursive=True)
-    tmp = join(path, f".{name}.{uuid.uuid4().hex}.tmp")
-    try:
+    with atomic_file(uri, name) as (fs, tmp):
         with fs.open_output_stream(tmp) as sink, pa.ipc.new_file(sink, schema) as writer:
             for part in parts:
                 part = part.cast(schema) if part.schema != schema else part
                 writer.write_batch(part.combine_chunks().to_batches()[0] if part.num_rows else
                                    pa.RecordBatch.from_pylist([], schema=schema))
-        fs.move(tmp, join(path, name))
-    except BaseException:
-        try:
-            fs.delete_file(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def read_batch(uri: str, name: str, index: int) -> pa.Table:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import bm25s
 import numpy as np
 
+from toolfoundry.baselines.ranking import top_k_ids
 from toolfoundry.errors import InputError
 from toolfoundry.schema import Tool
 
@@ -52,10 +53,4 @@ class BM25Retriever:
 
     def search(self, queries: Sequence[str], k: int = 5) -> list[list[str]]:
         """Top-k tool ids per query, best first (ties broken by catalog order)."""
-        if k < 1:
-            raise InputError("k", f"{k} is not a positive cutoff", "k >= 1")
-        scores = self.scores(queries)
-        k = min(k, scores.shape[1])
-        # stable sort on -score: equal scores keep catalog order, so results are deterministic
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return [[self.tool_ids[j] for j in row] for row in order]
+        return top_k_ids(self.scores(queries), self.tool_ids, k)

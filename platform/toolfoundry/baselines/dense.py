@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from toolfoundry.baselines.ranking import top_k_ids
 from toolfoundry.errors import InputError
 from toolfoundry.schema import Tool
 
@@ -106,12 +107,7 @@ class DenseRetriever:
         return self.encoder.encode(list(queries)) @ self.tool_emb.T
 
     def search(self, queries: Sequence[str], k: int = 5) -> list[list[str]]:
-        if k < 1:
-            raise InputError("k", f"{k} is not a positive cutoff", "k >= 1")
-        scores = self.scores(queries)
-        k = min(k, scores.shape[1])
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return [[self.tool_ids[j] for j in row] for row in order]
+        return top_k_ids(self.scores(queries), self.tool_ids, k)
 
 
 def finetune_minilm(
