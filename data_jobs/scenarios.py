@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 
 from data_jobs import shards as sh
 from data_jobs.common import ensure_ray, prepare_output, run_shards
+from toolfoundry.documents import tool_document
 from toolfoundry.errors import InputError
 from toolfoundry.schema import EXAMPLE_SCHEMA, GENERATE_RESPONSE, QUARANTINE_SCHEMA, TOOL_SCHEMA, Tool, tool_problems
 from toolfoundry.storage import join, read_table, resolve, write_manifest
@@ -200,7 +201,7 @@ def run(tools_uri: str, out_uri: str, *, k: int = 5, weak_fraction: float = 0.3,
         nb = np.asarray(pq.read_table(join(resolve(nb_uri)[1], nb_file), filesystem=resolve(nb_uri)[0])
                         ["neighbours"].to_pylist(), dtype=np.int64)
     else:
-        emb = embed_documents([t.document() for t in catalog], embed_concurrency, model_path)
+        emb = embed_documents([tool_document(t) for t in catalog], embed_concurrency, model_path)
         nb = nearest_neighbours(emb, neighbours)
         sh.write_shard(pa.table({"neighbours": pa.array(list(nb), pa.list_(pa.int64()))}), nb_uri, nb_file)
 

@@ -45,7 +45,7 @@ def test_beir(tmp_path):
     b = read_beir(str(_beir(tmp_path)))
     assert [t.id for t in b.tools] == ["t1", "t2", "t4"]
     assert b.tools[0].name == "get_weather" and b.tools[0].description == "Weather forecast for a city."
-    assert b.tools[2].name == "t4"  # empty title falls back to the id
+    assert b.tools[2].name == "convert_currencies"  # empty title: a name derived from the document
     test = {e.query: e for e in b.split("test")}
     assert set(test) == {"rain in Paris?", "AAPL price"}
     assert b.qrels_for([test["AAPL price"]]) == [{"t2": 2}]  # grades kept, grade 0 dropped

@@ -5,6 +5,7 @@ import re
 import jsonschema
 import pytest
 
+from toolfoundry.documents import tool_document
 from toolfoundry.errors import InputError
 from toolfoundry.schema import tool_problems
 from toolfoundry.synth import (
@@ -71,7 +72,7 @@ def test_fifty_thousand_tools_without_near_duplicates():
 
     tools = generate_tools(50_000, seed=0)
     assert len({t.name for t in tools}) == 50_000
-    docs = [t.document() for t in tools]
+    docs = [tool_document(t) for t in tools]
     # verified at the threshold itself: no pair of tool documents is a near duplicate
     assert find_duplicates(docs, DedupParams(verify_margin=0.0)).num_rows == 0
     # with the job's defaults (verified at 0.65 by a noisy 2-bit sketch) at most a handful are

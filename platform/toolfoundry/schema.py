@@ -42,13 +42,6 @@ class Tool:
     capabilities: tuple[str, ...] = ()
     provenance: str = ""
 
-    def document(self) -> str:
-        """The text ToolGen memorizes for a tool: name, description and argument names."""
-        props = self.parameters.get("properties", {}) if isinstance(self.parameters, dict) else {}
-        args = ", ".join(props)
-        doc = f"{self.name}: {self.description}"
-        return f"{doc} Arguments: {args}." if args else doc
-
     def to_openai(self) -> dict[str, Any]:
         return {
             "type": "function",

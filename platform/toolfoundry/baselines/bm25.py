@@ -1,7 +1,7 @@
 """BM25 tool retrieval with ``bm25s`` (Lucene scoring, k1=1.5, b=0.75, English stopwords, no stemming).
 
-The document of a tool is ``"{name}: {description}"`` by default (the MetaTool / ToolGen convention);
-pass ``text_fn`` to index another text, for example :meth:`toolfoundry.schema.Tool.document`.
+The text of a tool is :func:`toolfoundry.documents.tool_document` (identifiers split, category and
+argument names kept) unless ``text_fn`` names another.
 """
 
 from __future__ import annotations
@@ -12,13 +12,9 @@ import bm25s
 import numpy as np
 
 from toolfoundry.baselines.ranking import top_k_ids
+from toolfoundry.documents import tool_document
 from toolfoundry.errors import InputError
 from toolfoundry.schema import Tool
-
-
-def tool_text(tool: Tool) -> str:
-    """The default text indexed for a tool: ``"{name}: {description}"``."""
-    return f"{tool.name}: {tool.description}"
 
 
 def _tokenize(texts: Sequence[str]) -> list[list[str]]:
@@ -30,7 +26,7 @@ class BM25Retriever:
 
     name = "bm25"
 
-    def __init__(self, tools: Sequence[Tool], text_fn: Callable[[Tool], str] = tool_text,
+    def __init__(self, tools: Sequence[Tool], text_fn: Callable[[Tool], str] = tool_document,
                  k1: float = 1.5, b: float = 0.75):
         if not tools:
             raise InputError("tools", "the catalog is empty", "at least one tool to index")

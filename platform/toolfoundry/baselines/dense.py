@@ -20,12 +20,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from toolfoundry.baselines.ranking import top_k_ids
+from toolfoundry.documents import tool_document
 from toolfoundry.errors import InputError
 from toolfoundry.schema import Tool
-
-
-def tool_text(tool: Tool) -> str:
-    return f"{tool.name}: {tool.description}"
 
 
 def default_model_path() -> str:
@@ -89,7 +86,7 @@ class DenseRetriever:
     """Rank tools by cosine similarity between query and tool-text embeddings."""
 
     def __init__(self, tools: Sequence[Tool], model_path: str | None = None,
-                 text_fn: Callable[[Tool], str] = tool_text, encoder: Encoder | None = None,
+                 text_fn: Callable[[Tool], str] = tool_document, encoder: Encoder | None = None,
                  name: str = "minilm-zero-shot"):
         if not tools:
             raise InputError("tools", "the catalog is empty", "at least one tool to index")

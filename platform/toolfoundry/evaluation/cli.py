@@ -203,11 +203,11 @@ def run_eval(args) -> int:
         for name in wanted:
             t0 = time.perf_counter()
             if name == "bm25":
-                systems.append(BM25Retriever(bench.tools, text_fn=bench.tool_text))
+                systems.append(BM25Retriever(bench.tools))
             elif name == "minilm":
                 from toolfoundry.baselines.dense import DenseRetriever
 
-                systems.append(DenseRetriever(bench.tools, model_path=args.dense_model, text_fn=bench.tool_text))
+                systems.append(DenseRetriever(bench.tools, model_path=args.dense_model))
             elif name == "minilm-ft":
                 if not has_train:
                     raise InputError("--systems minilm-ft", f"benchmark has no {args.train_split!r} split",
@@ -219,7 +219,7 @@ def run_eval(args) -> int:
                     train_pairs(bench, args.train_split), ft_dir, model_path=args.dense_model,
                     epochs=args.finetune_epochs, batch_size=args.finetune_batch_size, lr=args.finetune_lr,
                     max_steps=args.finetune_max_steps, time_budget_s=args.finetune_time_budget, seed=args.seed)
-                sys_ft = DenseRetriever(bench.tools, model_path=ft_dir, text_fn=bench.tool_text, name="minilm-ft")
+                sys_ft = DenseRetriever(bench.tools, model_path=ft_dir, name="minilm-ft")
                 sys_ft.config.update({"finetune": {k: v for k, v in summary.items() if k != "base_model"},
                                       "train_split": args.train_split})
                 systems.append(sys_ft)

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from toolfoundry.documents import tool_document
 from toolfoundry.errors import InputError
 from toolfoundry.formats.base import Benchmark
 from toolfoundry.metrics import retrieval_metrics
@@ -249,4 +250,4 @@ def results_of(runs: Sequence[SystemRun]) -> list[dict]:
 def train_pairs(bench: Benchmark, split: str = "train") -> list[tuple[str, str]]:
     """(query, tool text) pairs of a split, one per relevant tool: the fine-tuning data."""
     tools = bench.tool_by_id()
-    return [(e.query, bench.tool_text(tools[t])) for e in bench.split(split) for t in e.relevant_tool_ids if t in tools]
+    return [(e.query, tool_document(tools[t])) for e in bench.split(split) for t in e.relevant_tool_ids if t in tools]

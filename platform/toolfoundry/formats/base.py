@@ -61,12 +61,6 @@ class Benchmark:
     def qrels_for(self, examples: list[Example]) -> list[dict[str, int]]:
         return [self.qrels.get(e.id) or {t: 1 for t in e.relevant_tool_ids} for e in examples]
 
-    def tool_text(self, tool: Tool) -> str:
-        """The text retrievers index for a tool: ``"{name}: {description}"``, with the name as the
-        benchmark publishes it (``extra["display_names"]``) when it had to be made an identifier."""
-        name = self.extra.get("display_names", {}).get(tool.id, tool.name)
-        return f"{name}: {tool.description}"
-
     def tool_by_id(self) -> dict[str, Tool]:
         return {t.id: t for t in self.tools}
 

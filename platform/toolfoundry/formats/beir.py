@@ -1,8 +1,11 @@
 """BEIR retrieval sets: ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/{train,dev,test}.tsv``.
 
 - ``corpus.jsonl``: one ``{"_id", "title", "text"}`` per line. A corpus entry is a tool: id ``_id``,
-  name from ``title`` (made a valid identifier; ``_id`` when the title is empty), description
-  ``text`` (the tool's document).
+  description ``text`` (the tool's document), name from ``title`` made a valid identifier. Many API
+  corpora leave ``title`` empty and number their ids; then the name is derived from the document
+  (:func:`toolfoundry.documents.derive_name`: its ``api_name``/``tool_name`` fields, else its first
+  words), because a name like ``_17`` gives BM25, the tool document and a new tool token nothing to
+  work with. Names are made unique with a numeric suffix.
 - ``queries.jsonl``: one ``{"_id", "text"}`` per line.
 - ``qrels/<split>.tsv``: tab-separated ``query-id  corpus-id  score`` with a header line. Scores are
   graded relevance (> 0 relevant). Every query with at least one positive judgement in a split becomes
@@ -16,6 +19,7 @@ from __future__ import annotations
 import os
 
 from toolfoundry.errors import InputError
+from toolfoundry.documents import derive_name, is_opaque
 from toolfoundry.formats.base import Benchmark, Problem, check_tool, iter_jsonl, read_text, require_records, safe_name
 from toolfoundry.schema import Example, Tool
 
@@ -28,6 +32,7 @@ def read_beir(root: str, name: str | None = None, splits: list[str] | None = Non
     corpus_path = os.path.join(root, "corpus.jsonl")
     tools: list[Tool] = []
     seen: set[str] = set()
+    names: set[str] = set()
     for line, obj in iter_jsonl(corpus_path, "corpus.jsonl", problems):
         doc_id, text = obj.get("_id"), obj.get("text")
         if doc_id in (None, "") or not isinstance(text, str):
@@ -37,11 +42,15 @@ def read_beir(root: str, name: str | None = None, splits: list[str] | None = Non
         if doc_id in seen:
             problems.append(Problem(corpus_path, line, f"duplicate _id {doc_id!r}"))
             continue
-        title = obj.get("title") or ""
-        tool = Tool(id=doc_id, name=safe_name(str(title) or doc_id), description=text.strip() or str(title),
-                    provenance=f"beir:{name}")
+        title = str(obj.get("title") or "")
+        readable = title if not is_opaque(title) else derive_name(text) or title or doc_id
+        tool_name = safe_name(readable)
+        if tool_name in names:
+            tool_name = safe_name(f"{tool_name}_{doc_id}")
+        tool = Tool(id=doc_id, name=tool_name, description=text.strip() or title, provenance=f"beir:{name}")
         if check_tool(tool, corpus_path, line, problems):
             seen.add(doc_id)
+            names.add(tool_name)
             tools.append(tool)
     require_records(tools, corpus_path, problems, "corpus entry")
 

@@ -71,8 +71,7 @@ def read_metatool(root: str, name: str = "metatool") -> Benchmark:
             examples.append(Example(id=f"metatool-{line}", query=row["Query"], relevant_tool_ids=(tool_name,),
                                     split=metatool_split(row["Query"]), provenance="metatool"))
     require_records(examples, csv_path, problems, "row")
-    return Benchmark(name=name, format="metatool", tools=tools, examples=examples, problems=problems,
-                     extra={"display_names": {t.id: t.id for t in tools}})
+    return Benchmark(name=name, format="metatool", tools=tools, examples=examples, problems=problems)
 
 
 def _missing(path: str):
