@@ -248,8 +248,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold", type=float, default=0.8)
     p.add_argument("--bands", type=int, default=None)
     p.add_argument("--rows", type=int, default=None)
-    p.add_argument("--verify-margin", type=float, default=0.15,
-                   help="near pairs hold at estimated Jaccard >= threshold - margin")
+    p.add_argument("--verify-margin", type=float, default=0.0,
+                   help="near pairs hold at estimated Jaccard >= threshold - margin (default 0: at the threshold)")
     p.add_argument("--num-partitions", type=int, default=8)
 
 

@@ -36,14 +36,16 @@ _M3 = np.uint64(0x165667B19E3779F9)
 class DedupParams:
     """Near-duplicate settings.
 
-    Candidates come from LSH over ``num_perm`` MinHash permutations; a candidate pair is a near
-    duplicate when its Jaccard, estimated from 2-bit MinHash sketches of 128 values, is at least
-    ``verify_threshold`` = ``threshold - verify_margin``. The margin (default 0.15, about 3.5
-    standard deviations of that estimate at 0.8) keeps pairs whose true similarity is at the threshold despite
-    estimation noise, and matches what a banded LSH at ``threshold`` also reports (datasketch's
-    S-curve reaches well below the threshold). Unless given, ``bands × rows`` is chosen like
-    datasketch's optimum but for ``verify_threshold`` with false negatives weighted 0.8, so that
-    candidates miss almost nothing the verification would accept.
+    Two texts are near duplicates when the Jaccard similarity of their word ``ngram`` sets is at least
+    ``threshold``. Candidates come from LSH over ``num_perm`` MinHash permutations; a candidate pair
+    is reported when its Jaccard, estimated from 2-bit MinHash sketches of 128 values, is at least
+    ``verify_threshold`` = ``threshold - verify_margin``. The margin is 0 by default, so a pair is
+    reported when its estimated Jaccard reaches the threshold itself: the same rule as
+    ``datasketch.MinHashLSH`` followed by ``MinHash.jaccard(...) >= threshold``. A positive margin
+    trades precision for recall at the threshold (the estimate's standard deviation is about 0.04
+    at 0.8, so pairs just above the threshold are missed about half the time without one). Unless
+    given, ``bands × rows`` is chosen like datasketch's optimum for ``verify_threshold``, but with
+    false negatives weighted 0.8, so that candidates miss few pairs the verification would accept.
     """
 
     ngram: int = 3
@@ -52,7 +54,7 @@ class DedupParams:
     bands: int | None = None
     rows: int | None = None
     seed: int = 1
-    verify_margin: float = 0.15
+    verify_margin: float = 0.0
 
     def __post_init__(self):
         if not 1 <= self.ngram <= 16:
