@@ -6,12 +6,10 @@ import json
 from typing import Any, Callable
 
 import pyarrow as pa
-import pyarrow.fs as pafs
 
 from data_jobs import shards as sh
-from toolfoundry.storage import join, resolve
-
-PLAN = "_plan.json"
+from toolfoundry.storage import PLAN  # noqa: F401 (re-exported: the plan file's name)
+from toolfoundry.storage import prepare_output as prepare_dataset
 
 
 def ensure_ray(num_cpus: int | None = None) -> None:
@@ -26,30 +24,14 @@ def ensure_ray(num_cpus: int | None = None) -> None:
 
 
 def prepare_output(uri: str, plan: dict, num_shards: int) -> None:
-    """Make ``uri`` ready for a run described by ``plan``.
+    """Make ``uri`` ready for a run described by ``plan`` that writes ``num_shards`` shards.
 
     Same plan as the folder's last run: keep its finished shards (resume). Different plan: remove the
-    old shards first, so a folder never mixes two runs. Temporaries of killed tasks are removed.
+    old manifest and shards first, so a folder never mixes two runs. Temporaries of killed tasks and
+    shards of another shard count are removed. (:func:`toolfoundry.storage.prepare_output`; the
+    runner, :mod:`data_jobs.runner`, calls it for every output of a job.)
     """
-    fs, path = resolve(uri)
-    fs.create_dir(path, recursive=True)
-    sh.clean_temporaries(uri)
-    target = join(path, PLAN)
-    old = None
-    if fs.get_file_info(target).type == pafs.FileType.File:
-        with fs.open_input_stream(target) as f:
-            try:
-                old = json.loads(f.read())
-            except json.JSONDecodeError:
-                old = None
-    if old != plan:
-        for info in fs.get_file_info(pafs.FileSelector(path)):
-            if info.type == pafs.FileType.File and info.path.endswith((".parquet", "manifest.json")):
-                fs.delete_file(info.path)
-        with fs.open_output_stream(target) as f:
-            f.write(json.dumps(plan, sort_keys=True, indent=2).encode())
-    for stale in sh.stale_shards(uri, num_shards):
-        fs.delete_file(stale)
+    prepare_dataset(uri, plan, {sh.shard_name(i, num_shards) for i in range(num_shards)})
 
 
 def run_shards(num_shards: int, produce: Callable[[int], dict], *, num_cpus_per_task: float = 1.0) -> list[dict]:

@@ -11,29 +11,25 @@ temporary name, then renamed to ``part-<index>-of-<count>.parquet``. So
   ones, with no duplicates.
 
 Ray Data's own ``write_parquet`` names files by write UUID and block order and writes in place, which
-gives none of the three; hence this small writer.
+gives none of the three. The atomic writer is the core library's (:mod:`toolfoundry.storage`); this
+module names shards and adds the intermediate-file helpers. The runner (:mod:`data_jobs.runner`)
+decides which shards to write.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 
 import pyarrow as pa
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 
-from toolfoundry.storage import join, resolve
+from toolfoundry import storage
+from toolfoundry.storage import clean_temporaries, join, resolve, shard_name  # noqa: F401 (re-exported)
 
-# Parquet options fixed so identical tables give identical bytes.
-_PARQUET_OPTS = dict(compression="zstd", compression_level=3, use_dictionary=True, write_statistics=True,
-                     row_group_size=1 << 20)
-_SCRATCH_OPTS = dict(compression="none", use_dictionary=False, write_statistics=False, row_group_size=1 << 20)
-
-
-def shard_name(index: int, count: int) -> str:
-    return f"part-{index:05d}-of-{count:05d}.parquet"
+# The writer itself lives in the core library (toolfoundry.storage): one atomic writer for every job.
+_PARQUET_OPTS = storage.PARQUET_OPTIONS
+_SCRATCH_OPTS = storage.SCRATCH_OPTIONS
 
 
 def ensure_dir(uri: str) -> None:
@@ -42,28 +38,18 @@ def ensure_dir(uri: str) -> None:
 
 
 def shard_exists(uri: str, name: str) -> bool:
-    fs, path = resolve(uri)
-    return fs.get_file_info(join(path, name)).type == pafs.FileType.File
+    return storage.file_exists(uri, name)
 
 
 @contextlib.contextmanager
 def atomic_file(uri: str, name: str):
     """Yield (filesystem, temporary path); on success the file becomes ``uri/name``, else it is removed.
 
-    Readers never see a half-written shard: it appears under its final name only by a rename.
+    Readers never see a half-written shard: it appears under its final name only by a rename
+    (:func:`toolfoundry.storage.atomic_path`).
     """
-    fs, path = resolve(uri)
-    fs.create_dir(path, recursive=True)
-    tmp = join(path, f".{name}.{uuid.uuid4().hex}.tmp")
-    try:
-        yield fs, tmp
-        fs.move(tmp, join(path, name))
-    except BaseException:
-        try:
-            fs.delete_file(tmp)
-        except OSError:
-            pass
-        raise
+    with storage.atomic_path(uri, name) as handle:
+        yield handle
 
 
 def write_shard(table: pa.Table, uri: str, name: str, *, scratch: bool = False) -> None:
@@ -72,22 +58,7 @@ def write_shard(table: pa.Table, uri: str, name: str, *, scratch: bool = False) 
     ``scratch`` files (a job's intermediate hash partitions, mostly random 64-bit keys) skip
     compression: it would cost CPU and save nothing.
     """
-    opts = _SCRATCH_OPTS if scratch else _PARQUET_OPTS
-    with atomic_file(uri, name) as (fs, tmp):
-        pq.write_table(table, tmp, filesystem=fs, **opts)
-
-
-def clean_temporaries(uri: str) -> int:
-    """Remove ``.tmp`` files a killed run left behind; returns how many."""
-    fs, path = resolve(uri)
-    if fs.get_file_info(path).type != pafs.FileType.Directory:
-        return 0
-    n = 0
-    for info in fs.get_file_info(pafs.FileSelector(path)):
-        if info.type == pafs.FileType.File and os.path.basename(info.path).endswith(".tmp"):
-            fs.delete_file(info.path)
-            n += 1
-    return n
+    storage.write_parquet(table, uri, name, scratch=scratch)
 
 
 def stale_shards(uri: str, count: int) -> list[str]:
