@@ -2,9 +2,9 @@
 
     python -m data_jobs.dedupe IN_URI OUT_URI [--column query] [--against EVAL_URI ...]
 
-Three stages in one Ray Data execution (:func:`data_jobs.common.run_stages`: an all-to-all barrier
-between stages), a map-reduce over storage (no stage collects the corpus on one node, and the
-intermediate files make every stage resumable):
+Three stages in one Ray Data execution (the runner, :mod:`data_jobs.runner`, runs them with
+:func:`data_jobs.common.run_stages`: an all-to-all barrier between stages), a map-reduce over storage
+(no stage collects the corpus on one node, and the intermediate files make every stage resumable):
 
 1. **buckets** (one task per input or evaluation shard) — normalise the text column and emit one
    exact-hash row and one row per LSH band for every record
@@ -15,9 +15,10 @@ intermediate files make every stage resumable):
    from each record to earlier members of its buckets, verified on the spot with the pair's Jaccard
    estimated from the sketches (:func:`toolfoundry.dedup.bucket_edges`); only edges that hold are
    written, one record batch per input shard (``OUT/_work/edges/``).
-3. **filter** (one task per input shard) — each record with an edge is dropped with its strongest
-   reason, the kept rows are written under the same shard name and order; dropped rows go to
-   ``OUT_dropped`` with the reason and the id they duplicate.
+3. **filter** (one task per input shard: the runner's shards) — the reader marks each record that
+   has an edge with its strongest reason and the id it duplicates (:func:`read_marked`); the step
+   :func:`drop_marked` drops them: the kept rows are written under the same shard name and order,
+   the dropped rows go to ``OUT_dropped`` (the job's quarantine) with the reason and that id.
 
 Records are keyed ``shard << 32 | row``; an edge always points to a smaller key, so the earliest
 record of each group is kept, whatever the number of partitions. Records near an evaluation query
@@ -30,20 +31,21 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from data_jobs import runner
 from data_jobs import shards as sh
-from data_jobs.common import PLAN, ensure_ray, prepare_output, run_stages
 from toolfoundry.dedup import (
     EDGE_SCHEMA, REASONS, DedupParams, attach_sketches, bucket_edges, bucket_rows, normalize, resolve_drops,
     shingle_hashes, signatures, sketch, sketch_table, words,
 )
 from toolfoundry.errors import InputError
-from toolfoundry.storage import join, read_manifest, resolve, shard_paths, write_manifest
+from toolfoundry.storage import join, resolve, shard_paths
 
 DROPPED_SCHEMA = pa.schema([
     pa.field("id", pa.string()),
@@ -61,20 +63,32 @@ def _read_column(path: str, column: str) -> pa.Array:
     return pq.read_table(path, filesystem=fs, columns=[column])[column].combine_chunks()
 
 
-def _prepare_work(uri: str, plan: dict) -> None:
-    """Intermediate files are kept for a rerun of the same plan (resume) and cleared for a new one."""
-    fs, path = resolve(uri)
-    target = join(path, PLAN)
-    try:
-        with fs.open_input_stream(target) as f:
-            if json.loads(f.read()) == plan:
-                return
-    except (OSError, json.JSONDecodeError):
-        pass
-    fs.create_dir(path, recursive=True)
-    fs.delete_dir_contents(path, missing_dir_ok=True)
-    with fs.open_output_stream(target) as f:
-        f.write(json.dumps(plan, sort_keys=True).encode())
+MARK_COLUMNS = ("_reason", "_duplicate_of")
+
+
+def drop_marked(column: str) -> runner.Step:
+    """The filter step: rows the reader marked (``_reason`` set) are dropped as DROPPED_SCHEMA rows
+    (id — the row number when there is no ``id`` column —, the text of ``column``, reason, the id it
+    duplicates); the kept rows lose the two marking columns and keep their order."""
+
+    def fn(table: pa.Table) -> tuple[pa.Table, pa.Table]:
+        drop = table["_reason"].is_valid().to_numpy(zero_copy_only=False)
+        base = table.drop_columns(list(MARK_COLUMNS))
+        idx = np.flatnonzero(drop)
+        if not len(idx):
+            return base, DROPPED_SCHEMA.empty_table()
+        ids = (table["id"].combine_chunks() if "id" in table.column_names else
+               pa.array([str(x) for x in range(table.num_rows)]))
+        take = pa.array(idx, pa.int64())
+        dropped = pa.table({
+            "id": pc.take(ids, take).cast(pa.string()),
+            "text": pc.take(table[column], take).cast(pa.string()),
+            "reason": pc.take(table["_reason"], take).cast(pa.string()),
+            "duplicate_of": pc.take(table["_duplicate_of"], take).cast(pa.string()),
+        }, schema=DROPPED_SCHEMA)
+        return base.filter(pa.array(~drop)), dropped
+
+    return runner.Step("drop_duplicates", fn)
 
 
 def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] | None = None,
@@ -96,32 +110,23 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
         if paths and against_column not in pq.read_schema(paths[0], filesystem=resolve(uri)[0]).names:
             raise InputError("against_column", f"{against_column!r} is not a column of {uri}", "a text column")
         ref_paths += paths
-    ensure_ray()
     dropped_uri = dropped_uri or out_uri.rstrip("/") + "_dropped"
     n, P = len(in_paths), num_partitions
-    try:
-        parents = [read_manifest(in_uri).get("content_hash")]
-    except InputError:
-        parents = []
-    plan = {"job": "dedupe", "input": in_uri, "input_hash": parents, "column": column, "against": sorted(against or []),
-            "params": params.__dict__, "bands_rows": list(params.band_rows), "partitions": P}
-    prepare_output(out_uri, plan, n)
-    prepare_output(dropped_uri, plan, n)
+    job_params = {"input": in_uri, "column": column, "against": sorted(against or []),
+                  "against_column": against_column, "params": params.__dict__,
+                  "bands_rows": list(params.band_rows), "partitions": P}
     work = join(out_uri, "_work")
-    _prepare_work(work, plan)
     work_items = [(p, column, False) for p in in_paths] + [(p, against_column, True) for p in ref_paths]
 
     def key_base(k: int) -> np.int64:
         return (np.int64(k - n) << np.int64(32)) | _REF_BIT if k >= n else np.int64(k) << np.int64(32)
 
     # 1. buckets, hash-partitioned: one IPC file of P record batches (one per partition) per work
-    # item, and one of each partition's sketches; the sketch file is written last and marks the item done
+    # item, and one of each partition's sketches
     bucket_dir, sketch_dir, edge_dir = join(work, "buckets"), join(work, "sketches"), join(work, "edges")
 
-    def buckets(k: int) -> dict:
+    def buckets(k: int) -> None:
         name = f"w{k:05d}.arrow"
-        if sh.shard_exists(sketch_dir, name):
-            return {"shard": k, "written": False}
         path, col, is_ref = work_items[k]
         texts = _read_column(path, col)
         keys = key_base(k) + np.arange(len(texts), dtype=np.int64)
@@ -143,13 +148,10 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
             sketches.append(sketch_table(keys[local], sk[local]))
         sh.write_batches(pieces, rows.schema, bucket_dir, name)
         sh.write_batches(sketches, SKETCH_SCHEMA, sketch_dir, name)
-        return {"shard": k, "written": True}
 
     # 2. candidate edges per partition, verified; written as one record batch per input shard
-    def edges(p: int) -> dict:
+    def edges(p: int) -> None:
         name = f"p{p:05d}.arrow"
-        if sh.shard_exists(edge_dir, name):
-            return {"shard": p, "written": False}
         items = range(len(work_items))
         table = pa.concat_tables([sh.read_batch(bucket_dir, f"w{k:05d}.arrow", p) for k in items])
         if table.num_rows:
@@ -163,70 +165,77 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
         bounds = np.searchsorted(e["doc"].to_numpy(), np.arange(n + 1, dtype=np.int64) << np.int64(32))
         sh.write_batches([e.slice(bounds[k], bounds[k + 1] - bounds[k]) for k in range(n)], EDGE_SCHEMA,
                          edge_dir, name)
-        return {"shard": p, "written": True}
 
-    # 3. verify near edges, filter, write
-    def filter_shard(k: int) -> dict:
-        name = sh.shard_name(k, n)
-        if sh.shard_exists(out_uri, name) and sh.shard_exists(dropped_uri, name):
-            return {"shard": k, "written": False}
-        fs = resolve(in_uri)[0]
+    # 3. the shards: the reader marks each record's drop reason (verified edges), the step drops them
+    read = read_marked(in_paths, column, edge_dir, P, params.verify_threshold)
+
+    def extra(counts: dict) -> dict:
+        dropped = {name: 0 for name in REASONS.values()}
+        dropped.update(counts["reasons"])
+        bands, rows_per_band = params.band_rows
+        info = {"dedup": {"params": params.__dict__, "bands": bands, "rows_per_band": rows_per_band,
+                          "verify_threshold": params.verify_threshold, "dropped": dropped,
+                          "against": sorted(against or [])}}
+        return {"kept": info, runner.QUARANTINE: info}
+
+    result = runner.run(runner.Job(
+        plan=runner.Plan("dedupe", params=job_params, inputs=[in_uri, *(against or [])]),
+        outputs={"kept": runner.Output(out_uri, "dedupe.kept", parents=[in_uri, *(against or [])])},
+        quarantine=runner.Output(dropped_uri, "dedupe.dropped", DROPPED_SCHEMA, parents=[in_uri]),
+        num_shards=n, read=read, steps={"kept": [drop_marked(column)]},
+        stages=[runner.Stage("buckets", len(work_items), run=buckets,
+                             files=lambda k: [(bucket_dir, f"w{k:05d}.arrow"), (sketch_dir, f"w{k:05d}.arrow")]),
+                runner.Stage("edges", P, run=edges, files=lambda p: [(edge_dir, f"p{p:05d}.arrow")])],
+        work=work, extra=extra))
+    counts = result["manifests"]["kept"]["dedup"]["dropped"]
+    kept_rows = result["rows"]["kept"]
+    t = result["timings"]
+    return {
+        "kept": out_uri, "dropped": dropped_uri, "input_rows": kept_rows + result["quarantined"],
+        "kept_rows": kept_rows, "dropped_counts": counts,
+        "shards_written": result["shards_written"],
+        "timings": {"buckets_s": t.get("buckets", 0.0), "edges_s": t.get("edges", 0.0),
+                    "filter_s": t.get("shards", 0.0)},
+    }
+
+
+def read_marked(in_paths: list[str], column: str, edge_dir: str, num_partitions: int,
+                verify_threshold: float) -> Callable[[int], dict]:
+    """The reader of the filter stage: input shard ``k`` with ``_reason`` (null: kept) and
+    ``_duplicate_of`` (the id of the kept record, "" for contamination) from its verified edges."""
+
+    def read(k: int) -> dict:
+        fs = resolve(in_paths[k])[0]
         table = pq.read_table(in_paths[k], filesystem=fs)
         e = pa.concat_tables([EDGE_SCHEMA.empty_table()] +
-                             [sh.read_batch(edge_dir, f"p{p:05d}.arrow", k) for p in range(P)])
-        verified = e["sim"].to_numpy() >= params.verify_threshold
+                             [sh.read_batch(edge_dir, f"p{p:05d}.arrow", k) for p in range(num_partitions)])
+        verified = e["sim"].to_numpy() >= verify_threshold
         drops = resolve_drops(e, verified)
         reasons = np.full(table.num_rows, -1, dtype=np.int8)
         dup_of = np.full(table.num_rows, -1, dtype=np.int64)
         rows = drops["doc"].to_numpy() & _LOW
         reasons[rows] = drops["reason"].to_numpy()
         dup_of[rows] = drops["dup_of"].to_numpy()
-        keep = reasons < 0
-        sh.write_shard(table.filter(pa.array(keep)), out_uri, name)
         has_id = "id" in table.column_names
-        ids = table["id"].combine_chunks() if has_id else pa.array([str(x) for x in range(table.num_rows)])
-        idx = np.flatnonzero(~keep)
-        id_cache: dict[int, list] = {k: ids.to_pylist()}
-        dup_ids = []
-        for key in dup_of[idx]:  # ids of the kept records; other shards' id columns read when needed
+        id_cache: dict[int, list] = {}
+        reason_col: list[str | None] = [None] * table.num_rows
+        dup_col: list[str | None] = [None] * table.num_rows
+        for i in np.flatnonzero(reasons >= 0):  # ids of the kept records; shards' id columns read when needed
+            reason_col[i] = REASONS[int(reasons[i])]
+            key = int(dup_of[i])
             if key < 0:
-                dup_ids.append("")
+                dup_col[i] = ""
                 continue
-            src_shard = int(key) >> 32
+            src_shard = key >> 32
             if src_shard not in id_cache:
                 id_cache[src_shard] = (_read_column(in_paths[src_shard], "id").to_pylist() if has_id else
-                                       [str(i) for i in range(pq.read_metadata(in_paths[src_shard],
+                                       [str(x) for x in range(pq.read_metadata(in_paths[src_shard],
                                                                                filesystem=fs).num_rows)])
-            dup_ids.append(str(id_cache[src_shard][int(key) & 0xFFFFFFFF]))
-        take = pa.array(idx, pa.int64())
-        dropped = pa.table({
-            "id": pc.take(ids, take).cast(pa.string()),
-            "text": pc.take(table[column], take).cast(pa.string()),
-            "reason": pa.array([REASONS[int(r)] for r in reasons[idx]], pa.string()),
-            "duplicate_of": pa.array(dup_ids, pa.string()),
-        }, schema=DROPPED_SCHEMA)
-        sh.write_shard(dropped, dropped_uri, name)
-        return {"shard": k, "written": True}
+            dup_col[i] = str(id_cache[src_shard][key & 0xFFFFFFFF])
+        table = table.append_column("_reason", pa.array(reason_col, pa.string()))
+        return {"kept": table.append_column("_duplicate_of", pa.array(dup_col, pa.string()))}
 
-    (_, _, stats), walls = run_stages([(len(work_items), buckets), (P, edges), (n, filter_shard)])
-    # counts come from the files, so a resumed run reports the same totals as an uninterrupted one
-    counts = {name: 0 for name in REASONS.values()}
-    fs_d, _ = resolve(dropped_uri)
-    for path in shard_paths(dropped_uri):
-        for r in pq.read_table(path, filesystem=fs_d, columns=["reason"])["reason"].to_pylist():
-            counts[r] += 1
-    bands, rows_per_band = params.band_rows
-    extra = {"dedup": {"params": params.__dict__, "bands": bands, "rows_per_band": rows_per_band,
-                       "verify_threshold": params.verify_threshold, "dropped": counts,
-                       "against": sorted(against or [])}}
-    kept_m = write_manifest(out_uri, kind="dedupe.kept", params=plan, parents=[in_uri, *(against or [])], extra=extra)
-    drop_m = write_manifest(dropped_uri, kind="dedupe.dropped", params=plan, parents=[in_uri], extra=extra)
-    return {
-        "kept": out_uri, "dropped": dropped_uri, "input_rows": kept_m["rows"] + drop_m["rows"],
-        "kept_rows": kept_m["rows"], "dropped_counts": counts,
-        "shards_written": sum(1 for s in stats if s["written"]),
-        "timings": {"buckets_s": round(walls[0], 3), "edges_s": round(walls[1], 3), "filter_s": round(walls[2], 3)},
-    }
+    return read
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,11 @@ Reads an examples dataset (Parquet shards, e.g. ``OUT/examples`` of the synth jo
 - ``OUT_URI``: the same rows, columns and shard names, with ``query`` replaced by its rewrite where
   the rewrite was accepted; every label column (ids, toolsets, gold ranking, gold call, split …) is
   copied unchanged;
-- ``OUT_URI_rewrites``: one row per query: id, original, the model's (cleaned) rewrite, status.
+- ``OUT_URI_rewrites``: one row per query: id, original, the model's (cleaned) rewrite, status;
+- ``OUT_URI_quarantine``: examples whose ``gold_call_arguments`` are not JSON (step
+  :data:`valid_arguments`), with the reason; their rewrite is not attempted (status ``invalid``).
 
-Stages:
+On the runner (:mod:`data_jobs.runner`), in two stages:
 
 1. **rewrite** — the input is cut into fixed chunks of rows (``--chunk-rows``, per shard); a Ray Data
    actor pool (:class:`Rewriter`, the model loaded once per actor) rewrites one chunk per call in
@@ -17,8 +19,9 @@ Stages:
    from ``(seed, shard, chunk)``, and writes the chunk to ``OUT_URI/_work`` atomically. Chunks and
    their batches are fixed, so results do not depend on scheduling, and a killed run redoes only the
    missing chunks.
-2. **assemble** — one Ray Data task per shard concatenates its chunks in order and writes the final
-   shards atomically (:mod:`data_jobs.shards`).
+2. **shards** — the runner's shard tasks: the reader concatenates a shard's chunks in order, the
+   step :data:`valid_arguments` quarantines unreadable examples, and the runner writes the shards
+   atomically.
 
 Checks (:mod:`toolfoundry.synth.paraphrase`): a rewrite that is empty, too long (``--max-ratio`` ×
 the original, or cut off at ``--max-new-tokens``), or that loses a gold argument value the original
@@ -39,16 +42,18 @@ import zlib
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from data_jobs import runner
 from data_jobs import shards as sh
-from data_jobs.common import PLAN, ensure_ray, prepare_output, run_shards
+from data_jobs.common import ensure_ray
 from toolfoundry.errors import InputError
-from toolfoundry.storage import join, read_manifest, resolve, shard_paths, write_manifest
+from toolfoundry.schema import QUARANTINE_SCHEMA
+from toolfoundry.storage import join, resolve, shard_paths
 from toolfoundry.synth import paraphrase as pp
 
 STATUSES = (pp.ACCEPTED, pp.UNCHANGED, *pp.REJECTIONS)
+SKIPPED, INVALID = "skipped", "invalid"  # not selected by --fraction; gold arguments unreadable (quarantined)
 LOG_SCHEMA = pa.schema([
     pa.field("id", pa.string()),
     pa.field("original", pa.string()),
@@ -56,6 +61,26 @@ LOG_SCHEMA = pa.schema([
     pa.field("status", pa.string()),
 ])
 _ARGS = "gold_call_arguments"
+
+
+def argument_problem(arguments) -> str | None:
+    """Why a row's ``gold_call_arguments`` cannot be checked against a rewrite (None: they can)."""
+    try:
+        pp.protected_values("", arguments)
+    except InputError as err:
+        return str(err)
+    return None
+
+
+def _valid_arguments(table: pa.Table):
+    if _ARGS not in table.column_names:
+        return table, []
+    return runner.by_reason(table, [argument_problem(v) for v in table[_ARGS].to_pylist()])
+
+
+#: Step: an example whose gold arguments are not JSON can be neither checked nor trained on; it is
+#: quarantined (its rewrite was not attempted: status ``invalid`` in ``OUT_rewrites``).
+valid_arguments = runner.Step("valid_arguments", _valid_arguments)
 
 
 def chunk_seed(seed: int, shard: int, chunk: int) -> int:
@@ -70,14 +95,18 @@ class Rewriter:
         import torch
 
         from toolfoundry.modeling import load_base_model
-        from toolfoundry.prompts import _has_chatml
+
+        try:
+            from toolfoundry.encoding import has_chatml
+        except ImportError:  # before the chat encoding moved out of toolfoundry.prompts
+            from toolfoundry.prompts import _has_chatml as has_chatml
 
         torch.set_num_threads(max(1, int(cfg["threads"])))
         self.torch, self.units, self.cfg = torch, units, cfg
         self.model, self.tok = load_base_model(cfg["model"], cfg["dtype"])
         self.model.eval()
         self.tok.padding_side = "left"
-        self.chatml = _has_chatml(self.tok)
+        self.chatml = has_chatml(self.tok)
         stop = self.tok.convert_tokens_to_ids("<|im_end|>") if self.chatml else None
         self.eos = [i for i in {stop, self.tok.eos_token_id} if i is not None]
 
@@ -115,7 +144,8 @@ class Rewriter:
             table = pq.read_table(unit["path"], filesystem=fs).slice(unit["start"], unit["stop"] - unit["start"])
             queries = table[cfg["column"]].to_pylist()
             args = table[_ARGS].to_pylist() if _ARGS in table.column_names else [None] * len(queries)
-            chosen = [i for i, r in enumerate(unit["selected"]) if r]
+            invalid = [argument_problem(a) is not None for a in args]
+            chosen = [i for i, r in enumerate(unit["selected"]) if r and not invalid[i]]
             answers, cut = [""] * len(queries), [False] * len(queries)
             for b in range(0, len(chosen), cfg["batch_size"]):
                 idx = chosen[b: b + cfg["batch_size"]]
@@ -123,7 +153,8 @@ class Rewriter:
                                      chunk_seed(cfg["seed"], unit["shard"], unit["chunk"]) + b)
                 for i, ai, ti in zip(idx, a, t):
                     answers[i], cut[i] = ai, ti
-            kept, status, rewrites = list(queries), ["skipped"] * len(queries), [""] * len(queries)
+            kept, rewrites = list(queries), [""] * len(queries)
+            status = [INVALID if bad else SKIPPED for bad in invalid]
             for i in chosen:
                 kept[i], status[i], rewrites[i] = pp.decide(queries[i], answers[i], args[i],
                                                             max_ratio=cfg["max_ratio"], truncated=cut[i])
@@ -142,25 +173,6 @@ def _selected(ids: list[str], fraction: float, seed: int) -> list[bool]:
     if fraction >= 1:
         return [True] * len(ids)
     return [zlib.crc32(f"{seed}:paraphrase:{i}".encode()) / 2**32 < fraction for i in ids]
-
-
-def _prepare_work(uri: str, plan: dict) -> None:
-    """The chunk folder: kept for a rerun of the same plan (resume), emptied for a different one."""
-    fs, path = resolve(uri)
-    fs.create_dir(path, recursive=True)
-    sh.clean_temporaries(uri)
-    target = join(path, PLAN)
-    try:
-        with fs.open_input_stream(target) as f:
-            same = json.loads(f.read()) == plan
-    except (OSError, json.JSONDecodeError):
-        same = False
-    if not same:
-        for info in fs.get_file_info(pafs.FileSelector(path)):
-            if info.type == pafs.FileType.File and info.path.endswith(".parquet"):
-                fs.delete_file(info.path)
-        with fs.open_output_stream(target) as f:
-            f.write(json.dumps(plan, sort_keys=True).encode())
 
 
 def rewrite_with_vllm(ds, cfg: dict):
@@ -183,8 +195,11 @@ def rewrite_with_vllm(ds, cfg: dict):
 
     def post(row: dict) -> dict:
         truncated = row.get("num_generated_tokens", 0) >= cfg["max_new_tokens"]
-        kept, status, rewrite = pp.decide(row[column], row["generated_text"], row.get(_ARGS),
-                                          max_ratio=max_ratio, truncated=truncated)
+        try:
+            kept, status, rewrite = pp.decide(row[column], row["generated_text"], row.get(_ARGS),
+                                              max_ratio=max_ratio, truncated=truncated)
+        except InputError:  # unreadable gold arguments: the row is quarantined by the valid_arguments step
+            kept, status, rewrite = row[column], INVALID, ""
         keep = {k: v for k, v in row.items() if k not in ("messages", "sampling_params", "generated_text",
                                                          "num_generated_tokens", "num_input_tokens")}
         return {**keep, column: kept, "_original": row[column], "_rewrite": rewrite, "_status": status}
@@ -226,19 +241,12 @@ def run(in_uri: str, out_uri: str, *, model: str = "embedded", column: str = "qu
     import ray
 
     log_uri = log_uri or out_uri.rstrip("/") + "_rewrites"
+    quarantine_uri = out_uri.rstrip("/") + "_quarantine"
     n = len(in_paths)
-    try:
-        parent_hash = read_manifest(in_uri).get("content_hash")
-    except InputError:
-        parent_hash = None
     params = {"model": model, "column": column, "temperature": temperature, "top_p": top_p, "fraction": fraction,
               "batch_size": batch_size, "chunk_rows": chunk_rows, "max_new_tokens": max_new_tokens,
               "max_ratio": max_ratio, "dtype": dtype, "engine": engine, "prompt": pp.INSTRUCTION}
-    plan = {"job": "paraphrase", "input": in_uri, "input_hash": parent_hash, "params": params, "seed": seed}
-    prepare_output(out_uri, plan, n)
-    prepare_output(log_uri, plan, n)
     work = join(out_uri, "_work")
-    _prepare_work(work, plan)
 
     units = []
     for k, path in enumerate(in_paths):
@@ -251,53 +259,57 @@ def run(in_uri: str, out_uri: str, *, model: str = "embedded", column: str = "qu
            "seed": seed, "batch_size": batch_size, "max_new_tokens": max_new_tokens, "max_ratio": max_ratio,
            "threads": threads, "in_uri": in_uri, "work": work, "concurrency": concurrency}
 
-    todo = [i for i, u in enumerate(units) if not sh.shard_exists(work, u["name"])]
-    if todo and engine == "vllm":
-        _vllm_chunks(units, todo, cfg)
-    elif todo:
-        if concurrency is None:
-            concurrency = max(1, int(ray.cluster_resources().get("CPU", 2)) - 1)
-        concurrency = max(1, min(concurrency, len(todo)))
+    # 1. rewrite: the missing chunks, by an actor pool (or ray.data.llm), each written to OUT/_work
+    def rewrite(todo: list[int]) -> None:
+        if engine == "vllm":
+            _vllm_chunks(units, todo, cfg)
+            return
+        pool = concurrency or max(1, int(ray.cluster_resources().get("CPU", 2)) - 1)
+        pool = max(1, min(pool, len(todo)))
         ds = ray.data.from_items([{"id": i} for i in todo], override_num_blocks=len(todo)).map_batches(
             Rewriter, fn_constructor_args=(units, cfg), batch_size=1, batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=concurrency), num_cpus=threads)
-        finished = sorted(int(u) for b in ds.iter_batches(batch_size=None, batch_format="numpy") for u in b["unit"])
-        if finished != todo:
-            raise RuntimeError(f"rewrite stage finished {len(finished)} of {len(todo)} chunks")
+            compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=threads)
+        for _ in ds.iter_batches(batch_size=None, batch_format="numpy"):
+            pass
 
+    # 2. the shards: a shard's chunks in order → the examples (rewrites accepted) and the rewrite log
     by_shard: dict[int, list[str]] = {}
     for u in units:
         by_shard.setdefault(u["shard"], []).append(u["name"])
-    work_fs, work_path = resolve(work)
 
-    def assemble(k: int) -> dict:
-        name = sh.shard_name(k, n)
-        if sh.shard_exists(out_uri, name) and sh.shard_exists(log_uri, name):
-            return {"shard": k, "written": False}
+    def read(k: int) -> dict:
+        work_fs, work_path = resolve(work)
         parts = [pq.read_table(join(work_path, c), filesystem=work_fs) for c in by_shard.get(k, [])]
         table = pa.concat_tables(parts) if parts else pq.read_table(in_paths[k], filesystem=fs).append_column(
             "_original", pa.array([], pa.string())).append_column("_rewrite", pa.array([], pa.string())).append_column(
             "_status", pa.array([], pa.string()))
         log = pa.table({"id": table["id"].cast(pa.string()), "original": table["_original"],
                         "rewrite": table["_rewrite"], "status": table["_status"]}, schema=LOG_SCHEMA)
-        sh.write_shard(log, log_uri, name)
-        sh.write_shard(table.select(schema.names).cast(schema), out_uri, name)
-        return {"shard": k, "written": True}
+        return {"examples": table.select(schema.names).cast(schema), "rewrites": log}
 
-    stats = run_shards(n, assemble)
-    counts = {s: 0 for s in (*STATUSES, "skipped")}
-    log_fs = resolve(log_uri)[0]
-    for path in shard_paths(log_uri):  # from the files: a resumed run reports the same totals
-        for s in pq.read_table(path, filesystem=log_fs, columns=["status"])["status"].to_pylist():
-            counts[s] += 1
-    attempted = sum(counts[s] for s in STATUSES)
-    extra = {"paraphrase": {"counts": counts, "rejected": {r: counts[r] for r in pp.REJECTIONS},
-                            "attempted": attempted,
-                            "acceptance_rate": round(counts[pp.ACCEPTED] / attempted, 4) if attempted else 0.0}}
-    out_m = write_manifest(out_uri, kind="paraphrase.examples", params=params, seed=seed, parents=[in_uri], extra=extra)
-    write_manifest(log_uri, kind="paraphrase.rewrites", params=params, seed=seed, parents=[in_uri], extra=extra)
-    return {"examples": out_uri, "rewrites": log_uri, "rows": out_m["rows"], **extra["paraphrase"],
-            "shards_written": sum(1 for s in stats if s["written"])}
+    def extra(_counts: dict) -> dict:
+        counts = {s: 0 for s in (*STATUSES, SKIPPED, INVALID)}
+        log_fs = resolve(log_uri)[0]
+        for path in shard_paths(log_uri):  # from the files: a resumed run reports the same totals
+            for s in pq.read_table(path, filesystem=log_fs, columns=["status"])["status"].to_pylist():
+                counts[s] += 1
+        attempted = sum(counts[s] for s in STATUSES)
+        info = {"paraphrase": {"counts": counts, "rejected": {r: counts[r] for r in pp.REJECTIONS},
+                               "attempted": attempted,
+                               "acceptance_rate": round(counts[pp.ACCEPTED] / attempted, 4) if attempted else 0.0}}
+        return {"examples": info, "rewrites": info, runner.QUARANTINE: info}
+
+    result = runner.run(runner.Job(
+        plan=runner.Plan("paraphrase", params=params, seed=seed, inputs=[in_uri]),
+        outputs={"examples": runner.Output(out_uri, "paraphrase.examples", schema),
+                 "rewrites": runner.Output(log_uri, "paraphrase.rewrites", LOG_SCHEMA)},
+        quarantine=runner.Output(quarantine_uri, "paraphrase.quarantine", QUARANTINE_SCHEMA),
+        num_shards=n, read=read, steps={"examples": [valid_arguments]},
+        stages=[runner.Stage("rewrite", len(units), files=lambda i: [(work, units[i]["name"])], run_many=rewrite)],
+        work=work, extra=extra))
+    info = result["manifests"]["examples"]["paraphrase"]
+    return {"examples": out_uri, "rewrites": log_uri, "quarantine": quarantine_uri, "rows": result["rows"]["examples"],
+            **info, "quarantined": result["quarantined"], "shards_written": result["shards_written"]}
 
 
 def _vllm_chunks(units: list[dict], todo: list[int], cfg: dict) -> None:
@@ -321,7 +333,8 @@ def _vllm_chunks(units: list[dict], todo: list[int], cfg: dict) -> None:
         columns = {
             cfg["column"]: [q if s else o for q, s, o in zip(t[cfg["column"]].to_pylist(), sel, orig)],
             "_rewrite": [r if s else "" for r, s in zip(t["_rewrite"].to_pylist(), sel)],
-            "_status": [st if s else "skipped" for st, s in zip(t["_status"].to_pylist(), sel)],
+            "_status": [INVALID if st == INVALID else st if s else SKIPPED
+                        for st, s in zip(t["_status"].to_pylist(), sel)],
         }
         for name, values in columns.items():
             t = t.set_column(t.schema.get_field_index(name), name, pa.array(values, pa.string()))

@@ -3,10 +3,14 @@
     python -m data_jobs.synthesize OUT_URI --num-tools 240 --queries-per-tool 6 --seed 0
 
 writes ``OUT_URI/tools/`` (TOOL_SCHEMA) and ``OUT_URI/examples/`` (EXAMPLE_SCHEMA), each a folder
-of deterministic Parquet shards plus ``manifest.json``. Shard ``k`` holds tools
+of deterministic Parquet shards plus ``manifest.json``, and ``OUT_URI/quarantine/`` for generated
+records that fail the checks (none, unless the generator has a bug). Shard ``k`` holds tools
 ``[k·N/S, (k+1)·N/S)`` and their queries; every tool's queries are split so that about
 ``test_fraction`` of them are ``test`` and at least one is ``train`` (ToolGen's in-domain setting:
 test tools are known tools, test queries are new).
+
+On the runner (:mod:`data_jobs.runner`): the generator is the reader (:func:`shard_tables`), then
+the steps :data:`TOOL_STEPS` and :data:`EXAMPLE_STEPS`.
 """
 
 from __future__ import annotations
@@ -18,14 +22,19 @@ import sys
 
 import pyarrow as pa
 
+from data_jobs import runner
 from data_jobs import shards as sh
-from data_jobs.common import ensure_ray, prepare_output, run_shards
 from toolfoundry.config import DataConfig
-from toolfoundry.schema import EXAMPLE_SCHEMA, TOOL_SCHEMA
-from toolfoundry.storage import join, write_manifest
+from toolfoundry.schema import EXAMPLE_SCHEMA, QUARANTINE_SCHEMA, TOOL_SCHEMA
+from toolfoundry.storage import join
 from toolfoundry.synth import can_answer, generate_query_records, tool_at, tools as synth_tools
 
-KIND_TOOLS, KIND_EXAMPLES = "synth.tools", "synth.examples"
+KIND_TOOLS, KIND_EXAMPLES, KIND_QUARANTINE = "synth.tools", "synth.examples", "synth.quarantine"
+
+#: Generated records are checked like any input: a tool needs an id, a name and a description; an
+#: example an id, a query and at least one relevant tool.
+TOOL_STEPS = [runner.non_empty("id", "name", "description", name="complete_tool")]
+EXAMPLE_STEPS = [runner.non_empty("id", "query", "relevant_tool_ids", name="complete_example")]
 
 
 def test_count(n: int, fraction: float) -> int:
@@ -66,43 +75,39 @@ def shard_tables(cfg: DataConfig, seed: int, start: int, stop: int) -> tuple[pa.
             pa.Table.from_pylist(ex_rows, schema=EXAMPLE_SCHEMA))
 
 
+def job(cfg: DataConfig, out_uri: str, seed: int = 0) -> runner.Job:
+    """The synthesis job on the runner: ``OUT/tools``, ``OUT/examples`` and ``OUT/quarantine``."""
+    tools_uri, ex_uri = join(out_uri, "tools"), join(out_uri, "examples")
+    parts = sh.ranges(cfg.num_tools, cfg.num_shards)
+
+    def read(k: int) -> dict:
+        tools_t, ex_t = shard_tables(cfg, seed, *parts[k])
+        return {"tools": tools_t, "examples": ex_t}
+
+    return runner.Job(
+        plan=runner.Plan("synthesize", params=cfg.model_dump(), seed=seed),
+        outputs={"tools": runner.Output(tools_uri, KIND_TOOLS, TOOL_SCHEMA, parents=[]),
+                 "examples": runner.Output(ex_uri, KIND_EXAMPLES, EXAMPLE_SCHEMA, parents=[tools_uri])},
+        quarantine=runner.Output(join(out_uri, "quarantine"), KIND_QUARANTINE, QUARANTINE_SCHEMA, parents=[]),
+        num_shards=len(parts), read=read, steps={"tools": TOOL_STEPS, "examples": EXAMPLE_STEPS})
+
+
 def run(cfg: DataConfig, out_uri: str, seed: int = 0) -> dict:
     """Write ``out_uri/tools`` and ``out_uri/examples``; resumes a killed run of the same parameters."""
     if cfg.num_tools > synth_tools.capacity():
         from toolfoundry.errors import InputError
 
         raise InputError("data.num_tools", f"{cfg.num_tools}", f"at most {synth_tools.capacity()} per seed")
-    ensure_ray()
-    tools_uri, ex_uri = join(out_uri, "tools"), join(out_uri, "examples")
-    plan = {"job": "synthesize", "params": cfg.model_dump(), "seed": seed}
-    parts = sh.ranges(cfg.num_tools, cfg.num_shards)
-    for uri in (tools_uri, ex_uri):
-        prepare_output(uri, plan, len(parts))
-
-    def produce(k: int) -> dict:
-        name = sh.shard_name(k, len(parts))
-        if sh.shard_exists(tools_uri, name) and sh.shard_exists(ex_uri, name):
-            return {"shard": k, "written": False}
-        start, stop = parts[k]
-        tools_t, ex_t = shard_tables(cfg, seed, start, stop)
-        # examples first: a shard counts as done only when its tools file exists too
-        sh.write_shard(ex_t, ex_uri, name)
-        sh.write_shard(tools_t, tools_uri, name)
-        return {"shard": k, "written": True}
-
-    stats = run_shards(len(parts), produce)
-    params = cfg.model_dump()
-    tools_m = write_manifest(tools_uri, kind=KIND_TOOLS, params=params, seed=seed,
-                             extra={"num_shards": len(parts)})
-    ex_m = write_manifest(ex_uri, kind=KIND_EXAMPLES, params=params, seed=seed, parents=[tools_uri],
-                          extra={"num_shards": len(parts)})
+    result = runner.run(job(cfg, out_uri, seed))
     return {
-        "tools": tools_uri,
-        "examples": ex_uri,
-        "num_tools": tools_m["rows"],
-        "num_examples": ex_m["rows"],
-        "shards_written": sum(1 for s in stats if s["written"]),
-        "shards_skipped": sum(1 for s in stats if not s["written"]),
+        "tools": result["outputs"]["tools"],
+        "examples": result["outputs"]["examples"],
+        "quarantine": result["quarantine"],
+        "num_tools": result["rows"]["tools"],
+        "num_examples": result["rows"]["examples"],
+        "quarantined": result["quarantined"],
+        "shards_written": result["shards_written"],
+        "shards_skipped": result["shards_skipped"],
     }
 
 
