@@ -29,19 +29,11 @@ JOB_ID = re.compile(r"^raysubmit_\w+$")
 
 
 def tiny_pipeline_yaml(run_dir: str) -> dict:
-    """The smallest `toolfoundry pipeline demo` config (sizes of conftest.tiny_pipeline_config).
+    """The smallest `toolfoundry pipeline demo` config, as YAML data: conftest's tiny config, so it
+    follows the training-recipe config as that changes (one place to update, not two)."""
+    from conftest import tiny_pipeline_config
 
-    Kept in this one helper so it is easy to follow the training-recipe config as it changes.
-    """
-    return {
-        "run_dir": run_dir,
-        "data": {"num_tools": 24, "queries_per_tool": 5, "test_fraction": 0.2, "num_shards": 2},
-        "model": {"source": "tiny-random"},
-        "train": {"batch_size": 4, "max_seq_len": 64,
-                  "stages": [{"name": "memorization", "epochs": 2, "lr": 3e-3},
-                             {"name": "retrieval", "epochs": 2, "lr": 3e-3}]},
-        "serve": {"port": free_port(), "demo_queries": 2},
-    }
+    return tiny_pipeline_config(run_dir).model_dump(mode="json")
 
 
 def _session_pids(sid: int) -> list[int]:
