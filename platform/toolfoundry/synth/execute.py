@@ -1,10 +1,15 @@
-"""Deterministic, offline implementations of synthetic tools.
+"""Deterministic, offline implementations of synthetic tools (both families).
 
 ``execute(tool, arguments)`` validates the arguments against the tool's JSON Schema and returns a
-JSON-serialisable result that depends only on the tool id and the canonical arguments (a seeded
-generator, no clock, no network), so agent trajectories get real, reproducible observations.
-Calculators compute the real formula (loan payments, BMI, conversions); other operations return
-plausible records shaped by the operation.
+JSON-serialisable result that depends only on the tool and the canonical arguments (no clock, no
+network), so agent trajectories get real, reproducible observations.
+
+- Function family (:mod:`toolfoundry.synth.functions`): every calculation is computed for real;
+  API-style functions return seeded records shaped by the function.
+- API family: calculators compute their formula over fixed tables (:mod:`toolfoundry.synth.tables`:
+  loan payments, BMI, currency rates, fuel, travel time from city coordinates, calories, tax,
+  shipping, rent, insurance, crop yield) and honour ``round_to``; other operations return plausible
+  records from a generator seeded by the tool and arguments.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from toolfoundry.errors import InputError
 from toolfoundry.schema import GENERATE_RESPONSE, Tool
+from toolfoundry.synth import tables
+from toolfoundry.synth.functions import is_function_tool, run_function
 from toolfoundry.synth.queries import REFERENCE_DATE
 from toolfoundry.synth.tools import base_of, plural, record_prefix
 
@@ -38,24 +45,63 @@ def check_arguments(tool: Tool, args: dict) -> None:
         raise InputError(f"{tool.name}.{where}", e.message, "arguments valid under the tool's JSON Schema")
 
 
-def _calc(slug: str, args: dict, rng: random.Random) -> dict:
+def _calc(slug: str, args: dict) -> dict:
+    """The API family's calculators: formulas over the fixed tables (no randomness)."""
     if slug in ("loan_payment", "mortgage"):
         p, rate, years = float(args["principal"]), float(args["rate_percent"]), int(args["years"])
         m, n = rate / 1200, years * 12
         pay = p / n if m == 0 else p * m / (1 - (1 + m) ** -n)
-        return {"monthly_payment": round(pay, 2), "total_paid": round(pay * n, 2),
-                "total_interest": round(pay * n - p, 2)}
+        return {"monthly_payment": pay, "total_paid": pay * n, "total_interest": pay * n - p}
     if slug == "bmi":
         bmi = float(args["weight_kg"]) / (float(args["height_cm"]) / 100) ** 2
         band = "underweight" if bmi < 18.5 else "normal" if bmi < 25 else "overweight" if bmi < 30 else "obese"
-        return {"bmi": round(bmi, 1), "category": band}
+        return {"bmi": bmi, "category": band}
     if slug == "currency_conversion":
-        rate = round(rng.uniform(0.2, 5.0), 4) if args["base"] != args["target"] else 1.0
-        return {"rate": rate, "converted_amount": round(float(args["amount"]) * rate, 2), "currency": args["target"]}
+        rate = tables.exchange_rate(args["base"], args["target"], "currency_conversion")
+        return {"rate": round(rate, 6), "converted_amount": float(args["amount"]) * rate, "currency": args["target"]}
     if slug == "fuel_cost":
-        litres = float(args["distance_km"]) * rng.uniform(0.05, 0.09)
-        return {"litres": round(litres, 1), "cost": round(litres * rng.uniform(1.4, 2.1), 2)}
-    return {"value": round(rng.uniform(1, 5000), 2), "inputs": args}
+        vehicle, km = args["vehicle"], float(args["distance_km"])
+        litres = km * tables.VEHICLE_L_PER_100KM.get(vehicle, 7.0) / 100
+        kwh = km * tables.ELECTRIC_KWH_PER_100KM.get(vehicle, 0.0) / 100
+        return {"litres": litres, "kwh": kwh,
+                "cost": litres * tables.FUEL_PRICE_PER_LITRE + kwh * tables.POWER_PRICE_PER_KWH}
+    if slug == "travel_time":
+        o = tables.city_info(args["origin"], "travel_time.origin")
+        d = tables.city_info(args["destination"], "travel_time.destination")
+        km = tables.haversine_km(o[0], o[1], d[0], d[1]) * tables.ROAD_FACTOR
+        return {"distance_km": km, "minutes": km / tables.DRIVING_SPEED_KMH * 60}
+    if slug == "calorie_count":
+        kcal = tables.DISH_KCAL.get(args["dish"])
+        if kcal is None:
+            raise InputError("calorie_count.dish", f"unknown dish {args['dish']!r}", f"one of {sorted(tables.DISH_KCAL)}")
+        return {"dish": args["dish"], "calories_per_serving": kcal}
+    if slug == "income_tax":
+        rate = tables.COUNTRY_TAX_RATE.get(args["country"], 25)
+        return {"effective_rate_percent": rate, "tax": float(args["income"]) * rate / 100}
+    if slug == "shipping_rate":
+        base, per_kg = tables.SHIPPING_PRICE[tables.SHIPPING_ZONE.get(args["destination"], 3)]
+        return {"zone": tables.SHIPPING_ZONE.get(args["destination"], 3), "price": base + per_kg * float(args["weight_kg"])}
+    if slug == "rent_estimate":
+        base = tables.city_rent_1br(args["city"])
+        return {"monthly_rent": base * (1 + 0.35 * (int(args["bedrooms"]) - 1)), "one_bedroom_reference": base}
+    if slug == "insurance_quote":
+        age = int(args["driver_age"])
+        factor = 2.0 if age < 25 else 1.3 if age >= 70 else 1.0
+        premium = tables.VEHICLE_PREMIUM.get(args["vehicle"], 1000) * factor
+        return {"annual_premium": premium, "monthly_premium": premium / 12, "age_factor": factor}
+    if slug == "crop_yield":
+        t_per_ha = tables.crop_yield_t_per_ha(args["country"])
+        return {"yield_t_per_ha": t_per_ha, "total_tonnes": float(args["area_hectares"]) * t_per_ha}
+    raise AssertionError(f"no formula for calculator {slug}")
+
+
+#: factors that keep their own precision whatever ``round_to`` asks for
+_FACTORS = ("rate", "yield_t_per_ha", "age_factor")
+
+
+def _rounded(out: dict, places: int) -> dict:
+    """Amounts rounded to ``round_to`` places (rates and factors keep theirs)."""
+    return {k: round(v, places) if isinstance(v, float) and k not in _FACTORS else v for k, v in out.items()}
 
 
 def execute(tool: Tool, arguments: dict) -> dict:
@@ -63,6 +109,8 @@ def execute(tool: Tool, arguments: dict) -> dict:
     if tool.name == GENERATE_RESPONSE or tool.id == GENERATE_RESPONSE:
         return {"response": "I can answer this directly without calling a tool."}
     check_arguments(tool, arguments)
+    if is_function_tool(tool):
+        return run_function(tool, arguments)
     base = base_of(tool)
     ent, op, rng = base.entity, base.op.slug, _rng(tool, arguments)
     noun = ent.noun
@@ -70,16 +118,18 @@ def execute(tool: Tool, arguments: dict) -> dict:
     day = REFERENCE_DATE.isoformat()
     limit = int(arguments.get("limit", 3 if op != "list" else 5))
     if ent.kind == "calc":
-        out = _calc(ent.slug, arguments, rng)
+        places = int(arguments.get("round_to", 2))
         if op == "compare":
-            # option i scales the numeric inputs by 10·i percent (terms and counts stay fixed)
+            # option i scales the numeric inputs by 10·i percent (terms, counts and ages stay fixed)
             def variant(i: int) -> dict:
                 return {k: round(v * (1 + 0.1 * i), 2) if isinstance(v, (int, float)) and not isinstance(v, bool)
-                        and k not in ("years", "alternatives") else v for k, v in arguments.items()}
+                        and k not in ("years", "alternatives", "bedrooms", "driver_age") else v
+                        for k, v in arguments.items()}
 
-            out = {"options": [{"option": i + 1, "inputs": variant(i), **_calc(ent.slug, variant(i), random.Random(i))}
-                               for i in range(int(arguments["alternatives"]))]}
-        return {"tool": tool.name, **out}
+            return {"tool": tool.name, "options": [{"option": i + 1, "inputs": variant(i),
+                                                    **_rounded(_calc(ent.slug, variant(i)), places)}
+                                                   for i in range(int(arguments["alternatives"]))]}
+        return {"tool": tool.name, **_rounded(_calc(ent.slug, arguments), places)}
     if op in ("search", "recommend", "list"):
         items = [{"id": f"{record_prefix(ent)}-{rng.randint(0, 99999):05d}", "title": f"{noun} #{i + 1}",
                   "score": round(rng.uniform(0.5, 1.0), 3)} for i in range(min(limit, 5))]

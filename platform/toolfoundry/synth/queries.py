@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from toolfoundry.errors import InputError
 from toolfoundry.schema import Tool
+from toolfoundry.synth.fnspec import is_function_tool
 from toolfoundry.synth.tools import Base, article, base_of, horizon_of, plural, record_prefix, required_params
 from toolfoundry.synth.vocab import (
     _LEADS,
@@ -34,10 +35,13 @@ REFERENCE_DATE = dt.date(2026, 1, 15)
 class Requirement:
     """What answering a query needs: decidable against a tool's capabilities."""
 
-    op: str  # op:<domain>.<entity>.<operation>
-    params: tuple[str, ...]  # argument names the gold call uses
+    op: str  # op:<domain>.<entity>.<operation> (API family) or op:fn.<domain>.<function>
+    params: tuple[str, ...]  # argument names (function family: roles) the gold call uses
     horizon_days: int = 0  # how far ahead/back in time the query reaches
     scope: str = "global"  # "global" or "<region>|<segment>"
+    # (role, value) the gold call passes — an array's item count instead of the array — checked
+    # against a tool's enum:/max:/max_items: capabilities
+    values: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,8 +179,14 @@ def draw_query(tool: Tool, rng: random.Random, *, optional_rate: float = 0.35,
 
     ``force_optional`` names optional arguments the query must use; ``min_reach`` makes the query
     reach further in time than that many days (up to ``horizon``, default the tool's own) — both are
-    how weak-to-strong queries are made that only the stronger version can answer.
+    how weak-to-strong queries are made that only the stronger version can answer. Tools of the
+    callable-function family are drawn by :func:`toolfoundry.synth.functions.function_query`
+    (``min_reach`` and ``horizon`` do not apply to them).
     """
+    if is_function_tool(tool):  # the callable-function family draws its own (force_optional names roles)
+        from toolfoundry.synth.functions import function_query
+
+        return function_query(tool, rng, optional_rate=optional_rate, force_optional=force_optional)
     base = base_of(tool)
     if horizon is None:
         horizon = horizon_of(base, weak=False)

@@ -13,6 +13,7 @@ Given a tool, its query and the catalog's nearest neighbours of the tool, this m
 Ground truth comes from :func:`toolfoundry.synth.can_answer` on explicit capabilities. The gold
 ranking (GenTool stage 1) lists the tools that can answer, most capable first, then
 ``generate_response``, then the rest in toolset order; the gold call (stage 2) is its first entry.
+Both synthetic families (API-style tools and callable functions) go through the same code.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ import json
 import random
 from typing import Callable
 
+from toolfoundry.errors import InputError
 from toolfoundry.schema import GENERATE_RESPONSE, Tool
 from toolfoundry.synth.capability import can_answer, parse_capabilities, strength
+from toolfoundry.synth.fnspec import is_function_tool
+from toolfoundry.synth.functions import strong_only_function_query
 from toolfoundry.synth.queries import QueryRecord, Requirement, draw_query, generate_query_records, mentionable_optional
 
 PLAIN, ZERO_TO_ONE, WEAK_TO_STRONG = "plain", "zero_to_one", "weak_to_strong"
@@ -46,7 +50,7 @@ def generate_response_tool() -> Tool:
 
 def gold_ranking(candidates: list[Tool], req: Requirement) -> list[str]:
     able = [t for t in candidates if t.id != GENERATE_RESPONSE and can_answer(t, req)]
-    able.sort(key=lambda t: (-strength(t)[0], -strength(t)[1], t.id))
+    able.sort(key=lambda t: (tuple(-x for x in strength(t)), t.id))
     rest = [t.id for t in candidates if t.id != GENERATE_RESPONSE and t not in able]
     return [t.id for t in able] + [GENERATE_RESPONSE] + rest
 
@@ -88,7 +92,12 @@ def distractors(tool: Tool, req: Requirement, neighbours: list[str], tools_by_id
         out.append(t)
         if len(out) == n:
             return out
+    tries = 0
     while len(out) < n:
+        tries += 1
+        if tries > 100 * n + 1000:
+            raise InputError("k", f"only {len(out)} of {n} distractors found for {tool.id} among {len(all_ids)} tools",
+                             "a smaller toolset size k, or a larger catalog")
         t = tools_by_id[rng.choice(all_ids)]
         if t.id not in family and t not in out and t.id != GENERATE_RESPONSE and not can_answer(t, req):
             out.append(t)
@@ -96,7 +105,10 @@ def distractors(tool: Tool, req: Requirement, neighbours: list[str], tools_by_id
 
 
 def strong_only_query(strong: Tool, weak: Tool, rng: random.Random, tries: int = 20) -> QueryRecord | None:
-    """A query the strong version answers and the weak one cannot (an argument or a reach it lacks)."""
+    """A query the strong version answers and the weak one cannot (an argument, a reach, an enum member
+    or a size it lacks)."""
+    if is_function_tool(strong):
+        return strong_only_function_query(strong, weak, rng)
     weak_caps, strong_caps = parse_capabilities(weak), parse_capabilities(strong)
     extra = [p for p in mentionable_optional(strong) if p not in weak_caps["params"]]
     for _ in range(tries):
@@ -112,22 +124,28 @@ def strong_only_query(strong: Tool, weak: Tool, rng: random.Random, tries: int =
 
 
 def scenario_examples(tool: Tool, *, tools_by_id: dict, neighbours: Callable[[str], list[str]], all_ids: list[str],
-                      k: int, queries: int, split: str, seed: int) -> list[dict]:
-    """Every scenario example for one (non-weak) tool of the catalog."""
+                      k: int, queries: int, split: str | Callable[[QueryRecord], str], seed: int) -> list[dict]:
+    """Every scenario example for one (non-weak) tool of the catalog.
+
+    ``split`` is the split of every example, or a function of the query record (a split by query:
+    all examples of one query share its split).
+    """
     rng = random.Random(f"{seed}:scenario:{tool.id}")
     gr = tools_by_id[GENERATE_RESPONSE]
     prov = f"toolfoundry.synth.scenarios:seed={seed}"
+    split_of = split if callable(split) else (lambda rec: split)
     out = []
     recs = generate_query_records(tool, queries, seed + 7919)
     for qi, rec in enumerate(recs):
         d = distractors(tool, rec.requirement, neighbours(tool.id), tools_by_id, k - 2, rng, all_ids)
         base = f"{tool.id}-s{qi:02d}"
-        out.append(_example(f"{base}-plain", rec, _shuffled([tool, *d, gr], rng), PLAIN, split, tools_by_id, prov))
+        sp = split_of(rec)
+        out.append(_example(f"{base}-plain", rec, _shuffled([tool, *d, gr], rng), PLAIN, sp, tools_by_id, prov))
         without = _shuffled([*d, gr], rng)
         with_tool = list(without)
         with_tool.insert(rng.randrange(len(with_tool) + 1), tool)
-        out.append(_example(f"{base}-z0", rec, without, ZERO_TO_ONE, split, tools_by_id, prov))
-        out.append(_example(f"{base}-z1", rec, with_tool, ZERO_TO_ONE, split, tools_by_id, prov))
+        out.append(_example(f"{base}-z0", rec, without, ZERO_TO_ONE, sp, tools_by_id, prov))
+        out.append(_example(f"{base}-z1", rec, with_tool, ZERO_TO_ONE, sp, tools_by_id, prov))
     weak = tools_by_id.get(tool.strong_of) if tool.strong_of else None
     if weak is not None:
         cases = []
@@ -142,5 +160,6 @@ def scenario_examples(tool: Tool, *, tools_by_id: dict, neighbours: Callable[[st
             fill = distractors(tool, rec.requirement, neighbours(tool.id), tools_by_id, k - 2, rng, all_ids)
             for name, members in (("w", [weak, *fill]), ("s", [tool, *fill]), ("ws", [weak, tool, *d])):
                 cands = _shuffled([*members, gr], rng)
-                out.append(_example(f"{tool.id}-w{tag}-{name}", rec, cands, WEAK_TO_STRONG, split, tools_by_id, prov))
+                out.append(_example(f"{tool.id}-w{tag}-{name}", rec, cands, WEAK_TO_STRONG, split_of(rec), tools_by_id,
+                                    prov))
     return out

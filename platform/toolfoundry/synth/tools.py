@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from toolfoundry.errors import InputError
 from toolfoundry.schema import Tool
+from toolfoundry.synth.fnspec import is_function_tool
 from toolfoundry.synth.vocab import (
     ENTITIES,
     KINDS,
@@ -297,8 +298,13 @@ def generate_tools(num_tools: int, seed: int, start: int = 0) -> list[Tool]:
 def weak_version(tool: Tool, seed: int) -> Tool:
     """A weaker sibling of ``tool``: no optional arguments, a short horizon, a vaguer description.
 
-    The sibling records ``weak_of=tool.id``; the caller sets ``strong_of`` on the original.
+    The sibling records ``weak_of=tool.id``; the caller sets ``strong_of`` on the original. A tool of
+    the callable-function family gets :func:`toolfoundry.synth.functions.weak_function` instead.
     """
+    if is_function_tool(tool):
+        from toolfoundry.synth.functions import weak_function
+
+        return weak_function(tool, seed)
     base = base_of(tool)
     rng = random.Random(f"{seed}:weak:{tool.id}")
     scope = None
