@@ -370,6 +370,26 @@ def _weak_note(spec: FunctionSpec, strong: Binding, weak: Binding, drop: set) ->
     return " ".join(parts)
 
 
+def function_tool(key: str, *, style: str = "snake", fraction: tuple[str, ...] = (), tool_id: str | None = None,
+                  seed: int = 0) -> Tool:
+    """The full version of one function by its key (``"compound_interest"``): every argument under its
+    canonical name, percents in percent unless named in ``fraction`` — for building a catalog of
+    chosen functions and for checking results by hand."""
+    spec = _BY_KEY.get(key)
+    if spec is None:
+        raise InputError("key", f"unknown function {key!r}", f"one of the {len(SPECS)} keys in functions.SPECS")
+    if style not in STYLES:
+        raise InputError("style", f"{style!r}", f"one of {', '.join(STYLES)}")
+    rates = {p.role for p in spec.params if p.kind.rate}
+    if not set(fraction) <= rates:
+        raise InputError("fraction", f"{sorted(set(fraction) - rates)} are not percent arguments of {key}",
+                         f"names among {sorted(rates)}")
+    roles = tuple(p.role for p in spec.params)
+    b = Binding(spec, roles, {r: r for r in roles}, frozenset(fraction), _full_limits(spec))
+    return _tool(tool_id or f"fn-{key}", spec_name(spec, style), b, random.Random(f"{seed}:function:{key}"),
+                 f"toolfoundry.synth.functions:key={key}")
+
+
 def weak_function(tool: Tool, seed: int) -> Tool:
     """A weaker sibling of a function tool: optional arguments dropped, fewer enum members or a lower
     maximum — whatever its spec declares — stated in its description and schema.
