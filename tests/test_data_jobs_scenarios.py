@@ -92,3 +92,56 @@ def test_capability_check_is_exact():
     assert not can_answer(t, Requirement(op=op, params=("no_such_param",)))
     assert not can_answer(t, Requirement(op="op:x.y.z", params=()))
     assert not can_answer(t, Requirement(op=op, params=(), scope="Nordic|student")) or "scope:global" in t.capabilities
+
+
+def test_scenarios_with_the_function_family_split_by_tool_and_by_query(ray_session, tmp_path):
+    """``--family functions``: generated callable functions, held-out tools kept out of every train
+    toolset, held-out queries of seen tools, exact gold calls that validate and execute."""
+    import jsonschema
+
+    from data_jobs.scenarios import run
+
+    out = run(None, str(tmp_path / "fn"), family="functions", num_functions=40, k=4, weak_fraction=1.0,
+              queries_per_tool=3, test_fraction=0.25, query_test_fraction=0.3, num_shards=2, seed=1)
+    tools = {r["id"]: Tool.from_row(r) for r in read_table(out["tools"]).to_pylist()}
+    assert sum(t.weak_of is not None for t in tools.values()) > 5
+    examples = read_table(out["examples"]).to_pylist()
+    manifest = read_manifest(out["examples"])
+    held = set(manifest["held_out_tools"])
+    assert held == set(out["held_out_tools"]) and manifest["family"] == "functions"
+    assert set(manifest["split_counts"]) == {"train", "test", "test_query"}
+    assert out["scenario_counts"]["plain"] == 120 and out["scenario_counts"]["weak_to_strong"] > 0
+    splits_of_query = {}
+    for e in examples:
+        primary = e["id"].split("-")[0]
+        assert (e["split"] == "test") == (primary in held)
+        if e["split"] == "train":
+            assert not held & set(e["candidate_tool_ids"])  # unseen tools stay unseen
+        splits_of_query.setdefault((primary, e["query"]), set()).add(e["split"])
+        if e["gold_call_name"] != GENERATE_RESPONSE:
+            gold = tools[e["gold_ranking"][0]]
+            args = json.loads(e["gold_call_arguments"])
+            jsonschema.validate(args, gold.parameters)
+            assert execute(gold, args) == execute(gold, dict(reversed(list(args.items()))))
+    assert all(len(s) == 1 for s in splits_of_query.values())  # a query's examples share one split
+
+
+def test_scenario_catalog_families_and_their_errors(tmp_path):
+    from data_jobs.scenarios import catalog_table
+    from toolfoundry.errors import InputError
+    from toolfoundry.synth import is_function_tool
+
+    uri = str(tmp_path / "tools")
+    sh.write_shard(pa.Table.from_pylist([t.to_row() for t in generate_tools(5, seed=2)], schema=TOOL_SCHEMA), uri,
+                   sh.shard_name(0, 1))
+    mixed = [Tool.from_row(r) for r in catalog_table(uri, "mixed", 7, seed=2).to_pylist()]
+    assert sum(is_function_tool(t) for t in mixed) == 7 and len(mixed) == 12
+    assert catalog_table(None, "functions", None, seed=2).num_rows >= 250
+    with pytest.raises(InputError, match="tools_uri"):
+        catalog_table(None, "apis", None, seed=2)
+    with pytest.raises(InputError, match="tools_uri"):
+        catalog_table(uri, "functions", 5, seed=2)
+    with pytest.raises(InputError, match="num_functions"):
+        catalog_table(None, "functions", 0, seed=2)
+    with pytest.raises(InputError, match="family"):
+        catalog_table(uri, "bogus", None, seed=2)
