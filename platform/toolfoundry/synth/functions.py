@@ -473,12 +473,27 @@ def _measure(value: Any) -> Any:
     return None
 
 
+def _render(b: Binding, role: str, value: Any, rng: random.Random, ctx: dict) -> str:
+    """The surface form of one argument. A string shown as it is (a sentence, an email, a list of
+    titles) is put in the query's vault, so that tidying the sentence never edits it."""
+    text = b.spec.param(role).kind.render(value, rng, ctx)
+    verbatim = isinstance(value, str) and value in text and b.spec.param(role).kind.enum is None
+    if verbatim or isinstance(value, list) and value and all(isinstance(v, str) and v in text for v in value):
+        ctx.setdefault("vault", []).append(text)
+        return f"\x00{len(ctx['vault']) - 1}\x00"
+    return text
+
+
+def _unvault(text: str, ctx: dict) -> str:
+    return re.sub("\x00(\\d+)\x00", lambda m: ctx["vault"][int(m.group(1))], text)
+
+
 def _mention(b: Binding, role: str, value: Any, rng: random.Random, ctx: dict) -> str:
     p = b.spec.param(role)
     if p.value_phrases is not None and value in p.value_phrases:
         return rng.choice(p.value_phrases[value])
     phrases = p.say or (f"with {p.text_label} {{v}}", f"{p.text_label} {{v}}")
-    return rng.choice(phrases).replace("{v}", p.kind.render(value, rng, ctx))
+    return rng.choice(phrases).replace("{v}", _render(b, role, value, rng, ctx))
 
 
 def _fill(template: str, b: Binding, values: dict, rng: random.Random, ctx: dict) -> str:
@@ -495,7 +510,7 @@ def _fill(template: str, b: Binding, values: dict, rng: random.Random, ctx: dict
             return _plain(value)
         if mod == "o":
             return sf.ordinal(int(value))
-        return b.spec.param(key).kind.render(value, rng, ctx)
+        return _render(b, key, value, rng, ctx)
 
     return _PLACE.sub(sub, template)
 
@@ -504,7 +519,7 @@ def _generic(b: Binding, roles: list[str], values: dict, rng: random.Random, ctx
     """A template-free phrasing from the parameters' labels (terse requests, "with x of y" questions)."""
     spec = b.spec
     plain = [r for r in roles if spec.param(r).value_phrases is None]
-    parts = [(spec.param(r).text_label, spec.param(r).kind.render(values[r], rng, ctx)) for r in plain]
+    parts = [(spec.param(r).text_label, _render(b, r, values[r], rng, ctx)) for r in plain]
     title = spec.title
     style = rng.randrange(5) if not spec.api else 1
     if style == 0:
@@ -577,7 +592,7 @@ def function_query(tool: Tool, rng: random.Random, *, optional_rate: float = 0.3
     rest = [r for r in chosen if r not in said]
     mentions = [_mention(b, r, values[r], rng, ctx) for r in rest]
     rng.shuffle(mentions)
-    text = sf.tidy(_append(text, mentions))
+    text = _unvault(sf.tidy(_append(text, mentions)), ctx)
     args = {b.names[r]: _to_arg(b, r, values[r]) for r in chosen}
     measures = tuple(sorted((r, m) for r in chosen if (m := _measure(values[r])) is not None))
     req = Requirement(op=spec.op, params=tuple(sorted(chosen)), values=measures)

@@ -210,6 +210,7 @@ def time_of_day(hhmm: str, rng: random.Random) -> str:
 def text(value: str, rng: random.Random, *, bare: bool = True) -> str:
     """A string argument: double-quoted, single-quoted or (when ``bare``) as it is."""
     forms = [f'"{value}"', f'"{value}"', f"'{value}'"] + ([value] if bare else [])
+    forms = [f for f in forms if f[0] not in value] or [value]  # never a quote that the text contains
     return rng.choice(forms)
 
 
