@@ -297,7 +297,8 @@ def run(tools_uri: str | None, out_uri: str, *, k: int = 5, weak_fraction: float
     for sc, sp in zip(ex_table["scenario"].to_pylist(), ex_table["split"].to_pylist()):
         counts[sc] = counts.get(sc, 0) + 1
         split_counts[sp] = split_counts.get(sp, 0) + 1
-    extra = {"scenario_counts": counts, "tools": len(catalog), "weak_versions": sum(t.weak_of is not None for t in catalog),
+    extra = {"scenario_counts": counts, "tools": len(catalog),
+             "weak_versions": sum(t.weak_of is not None for t in catalog),
              "quarantined": len(bad)}
     if family != "apis" or query_test_fraction:
         extra.update(family=family, split_counts=split_counts, held_out_tools=sorted(hidden),

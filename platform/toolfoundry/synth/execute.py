@@ -73,14 +73,16 @@ def _calc(slug: str, args: dict) -> dict:
     if slug == "calorie_count":
         kcal = tables.DISH_KCAL.get(args["dish"])
         if kcal is None:
-            raise InputError("calorie_count.dish", f"unknown dish {args['dish']!r}", f"one of {sorted(tables.DISH_KCAL)}")
+            raise InputError("calorie_count.dish", f"unknown dish {args['dish']!r}",
+                             f"one of {sorted(tables.DISH_KCAL)}")
         return {"dish": args["dish"], "calories_per_serving": kcal}
     if slug == "income_tax":
         rate = tables.COUNTRY_TAX_RATE.get(args["country"], 25)
         return {"effective_rate_percent": rate, "tax": float(args["income"]) * rate / 100}
     if slug == "shipping_rate":
         base, per_kg = tables.SHIPPING_PRICE[tables.SHIPPING_ZONE.get(args["destination"], 3)]
-        return {"zone": tables.SHIPPING_ZONE.get(args["destination"], 3), "price": base + per_kg * float(args["weight_kg"])}
+        return {"zone": tables.SHIPPING_ZONE.get(args["destination"], 3),
+                "price": base + per_kg * float(args["weight_kg"])}
     if slug == "rent_estimate":
         base = tables.city_rent_1br(args["city"])
         return {"monthly_rent": base * (1 + 0.35 * (int(args["bedrooms"]) - 1)), "one_bedroom_reference": base}

@@ -55,11 +55,13 @@ def _date(value: str, role: str) -> dt.date:
 # dates and time
 # --------------------------------------------------------------------------------------------------
 
-DATES("days_between", "calculate", "Count the days between two dates", "the number of days and weeks", "days between two dates",
+DATES("days_between", "calculate", "Count the days between two dates", "the number of days and weeks",
+      "days between two dates",
       [req("start_date", _D, "First date (YYYY-MM-DD).", names=("from_date", "date1")),
        req("end_date", _D, "Second date (YYYY-MM-DD).", names=("to_date", "date2")),
        opt("include_end_date", BOOL(), "Count the end date as well.", default=False,
-           value_phrases={True: ("counting both days", "inclusive of the last day"), False: ("not counting the last day",)},
+           value_phrases={True: ("counting both days", "inclusive of the last day"),
+                          False: ("not counting the last day",)},
            names=("inclusive",))],
       lambda start_date, end_date, include_end_date=False: (lambda d: {"days": d, "weeks": d / 7})(
           (_date(end_date, "end_date") - _date(start_date, "start_date")).days + (1 if include_end_date else 0)),
@@ -79,7 +81,8 @@ def _add_days(date, days, business_days_only=False):
     return {"date": d.isoformat(), "weekday": _WEEKDAYS[d.weekday()]}
 
 
-DATES("add_days", "", "Add (or subtract) a number of days to a date", "the resulting date and its weekday", "date after adding days",
+DATES("add_days", "", "Add (or subtract) a number of days to a date", "the resulting date and its weekday",
+      "date after adding days",
       [req("date", _D, "Starting date (YYYY-MM-DD).", names=("start_date", "from_date")),
        req("days", INT(-365, 1000), "Days to add; negative to go back.", names=("num_days", "offset")),
        opt("business_days_only", BOOL(), "Count only weekdays (Mon-Fri).", default=False,
@@ -91,7 +94,8 @@ DATES("add_days", "", "Add (or subtract) a number of days to a date", "the resul
 
 DATES("day_of_week", "get", "Find the weekday of a date", "the weekday name", "day of the week",
       [req("date", DATE(-20000, 2000), "The date (YYYY-MM-DD).", names=("day",))],
-      lambda date: {"weekday": _WEEKDAYS[_date(date, "date").weekday()], "iso_weekday": _date(date, "date").isoweekday()},
+      lambda date: {"weekday": _WEEKDAYS[_date(date, "date").weekday()],
+                    "iso_weekday": _date(date, "date").isoweekday()},
       ["What day of the week was {date}?", "Which weekday is {date}?", "{date}: what day is that?"])
 
 
@@ -111,7 +115,8 @@ DATES("calculate_age", "", "Calculate a person's age in whole years on a date (t
       _age,
       ["How old is someone born on {birth_date}?", "Age of a person with birthday {birth_date}?",
        "I was born {birth_date}. How old am I?"],
-      where=lambda a: a.get("on_date") is None or a["birth_date"] < a["on_date"], weak=Weak(note="Age as of today only."))
+      where=lambda a: a.get("on_date") is None or a["birth_date"] < a["on_date"],
+      weak=Weak(note="Age as of today only."))
 
 DATES("is_leap_year", "check", "Check whether a year is a leap year", "true for a leap year", "leap year check",
       [req("year", INT(1600, 2400, words=False, group=False), "The year.", names=("yr",))],
@@ -138,7 +143,8 @@ DATES("convert_timezone", "", "Convert a time of day from one time zone to anoth
        req("from_timezone", _ZONE, "IANA zone of the input time.", names=("source_timezone", "from_tz")),
        req("to_timezone", _ZONE, "IANA zone to convert to.", names=("target_timezone", "to_tz"))],
       _tz,
-      ["If it's {time} in {from_timezone}, what time is it in {to_timezone}?", "Convert {time} {from_timezone} to {to_timezone}.",
+      ["If it's {time} in {from_timezone}, what time is it in {to_timezone}?",
+       "Convert {time} {from_timezone} to {to_timezone}.",
        "My meeting is at {time} {from_timezone}. When is that in {to_timezone}?"],
       where=lambda a: tables.ZONE_OFFSETS[a["from_timezone"]] != tables.ZONE_OFFSETS[a["to_timezone"]],
       weak=Weak(enums={"from_timezone": ("UTC", "Europe/London", "Europe/Paris", "America/New_York"),
@@ -163,9 +169,11 @@ DATES("business_days_between", "count", "Count weekdays (Mon-Fri) between two da
        req("end_date", DATE(25, 70), "Last date (YYYY-MM-DD).", names=("to_date",)),
        opt("holidays", CUSTOM({"type": "array", "items": {"type": "string", "format": "date"}}, _holidays_draw,
                               lambda v, rng: sf.joined([sf.date(x, rng) for x in v], rng), array=True),
-           "Dates to skip (YYYY-MM-DD).", say=("excluding the holidays {v}", "skipping {v}"), names=("exclude_dates",))],
+           "Dates to skip (YYYY-MM-DD).", say=("excluding the holidays {v}", "skipping {v}"),
+           names=("exclude_dates",))],
       _business_days,
-      ["How many working days are there from {start_date} to {end_date}?", "Business days between {start_date} and {end_date}?"],
+      ["How many working days are there from {start_date} to {end_date}?",
+       "Business days between {start_date} and {end_date}?"],
       weak=Weak(note="Does not take holidays into account."))
 
 DATES("week_number", "get", "Return the ISO week number of a date", "the ISO year and week", "week number",
@@ -181,7 +189,8 @@ def _add_months(date, months):
     return {"date": dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1])).isoformat()}
 
 
-DATES("add_months", "", "Add calendar months to a date (clamped to the month's last day)", "the resulting date", "date after adding months",
+DATES("add_months", "", "Add calendar months to a date (clamped to the month's last day)", "the resulting date",
+      "date after adding months",
       [req("date", _D, "Starting date (YYYY-MM-DD).", names=("start_date",)),
        req("months", INT(1, 60), "Months to add.", names=("num_months",))],
       _add_months,
@@ -189,7 +198,8 @@ DATES("add_months", "", "Add calendar months to a date (clamped to the month's l
 
 DATES("days_in_month", "get", "Return the number of days in a month of a year", "the number of days", "days in a month",
       [req("year", INT(1900, 2100, words=False, group=False), "The year."),
-       req("month", ENUM(tuple(range(1, 13)), {i + 1: (name, name[:3]) for i, name in enumerate(sf.MONTHS)}), "Month number, 1-12.")],
+       req("month", ENUM(tuple(range(1, 13)), {i + 1: (name, name[:3]) for i, name in enumerate(sf.MONTHS)}),
+           "Month number, 1-12.")],
       lambda year, month: calendar.monthrange(year, month)[1],
       ["How many days are in {month} {year:d}?", "Number of days in {month} of {year:d}?"])
 
@@ -197,17 +207,22 @@ DATES("seconds_to_duration", "convert", "Break a number of seconds into days, ho
       "the parts and an HH:MM:SS string", "duration breakdown",
       [req("seconds", INT(60, 10 ** 6, scaled=False), "Number of seconds.", names=("total_seconds", "duration"))],
       lambda seconds: {"days": seconds // 86400, "hours": seconds % 86400 // 3600, "minutes": seconds % 3600 // 60,
-                       "seconds": seconds % 60, "hhmmss": f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"},
+                       "seconds": seconds % 60,
+                       "hhmmss": f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"},
       ["How long is {seconds} seconds in hours and minutes?", "Convert {seconds} seconds to h:m:s.",
        "Break down {seconds} s into days, hours, minutes and seconds."])
 
 DATES("timestamp_to_date", "convert", "Convert a Unix timestamp to a UTC date and time", "the ISO date-time in UTC",
       "date from a Unix timestamp",
-      [req("timestamp", INT(0, 2 * 10 ** 9, words=False, group=False), "Seconds since 1970-01-01 UTC.", names=("unix_time", "epoch_seconds"))],
-      lambda timestamp: {"datetime": dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")},
-      ["What date is Unix timestamp {timestamp:d}?", "Convert epoch {timestamp:d} to a date.", "timestamp {timestamp:d} in UTC?"])
+      [req("timestamp", INT(0, 2 * 10 ** 9, words=False, group=False), "Seconds since 1970-01-01 UTC.",
+           names=("unix_time", "epoch_seconds"))],
+      lambda timestamp: {"datetime": dt.datetime.fromtimestamp(timestamp,
+                                                               dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")},
+      ["What date is Unix timestamp {timestamp:d}?", "Convert epoch {timestamp:d} to a date.",
+       "timestamp {timestamp:d} in UTC?"])
 
-DATES("date_to_timestamp", "convert", "Convert a date (midnight UTC) to a Unix timestamp", "the seconds since the epoch",
+DATES("date_to_timestamp", "convert", "Convert a date (midnight UTC) to a Unix timestamp",
+      "the seconds since the epoch",
       "Unix timestamp of a date",
       [req("date", DATE(-9000, 3000), "The date (YYYY-MM-DD).", names=("day",))],
       lambda date: int(dt.datetime.combine(_date(date, "date"), dt.time(), dt.timezone.utc).timestamp()),
@@ -233,7 +248,8 @@ def _time_diff(start_time, end_time):
 
 DATES("time_difference", "calculate", "Calculate the time between two times of day (overnight allowed)",
       "minutes and hours", "time between two clock times",
-      [req("start_time", TIME(), "Start, HH:MM.", names=("start",)), req("end_time", TIME(), "End, HH:MM.", names=("end",))],
+      [req("start_time", TIME(), "Start, HH:MM.", names=("start",)),
+       req("end_time", TIME(), "End, HH:MM.", names=("end",))],
       _time_diff,
       ["How long is it from {start_time} to {end_time}?", "Time between {start_time} and {end_time}?",
        "My shift runs from {start_time} to {end_time}. How many hours is that?"],
@@ -267,13 +283,15 @@ def _palindrome(text, ignore_case_and_spaces=True):
     return {"is_palindrome": s == s[::-1], "normalized": s}
 
 
-TEXTS("reverse_string", "", "Reverse a string (its characters, or its word order)", "the reversed string", "reversed text",
+TEXTS("reverse_string", "", "Reverse a string (its characters, or its word order)", "the reversed string",
+      "reversed text",
       [req("text", TEXT(SENTENCES + WORDS), "The string to reverse.", names=("s", "input_string", "string")),
        opt("by_words", BOOL(), "Reverse the order of the words instead of the characters.", default=False,
            value_phrases={True: ("word by word", "reversing the word order"), False: ("character by character",)},
            names=("words",))],
       lambda text, by_words=False: " ".join(reversed(text.split())) if by_words else text[::-1],
-      ["Reverse the string {text}.", "What is {text} backwards?", "Reverse {text} for me.", "{lead} reverse the text {text}?"],
+      ["Reverse the string {text}.", "What is {text} backwards?", "Reverse {text} for me.",
+       "{lead} reverse the text {text}?"],
       weak=Weak(note="Reverses characters only."))
 
 TEXTS("count_words", "", "Count the words in a text", "the word count", "word count",
@@ -284,16 +302,19 @@ TEXTS("count_words", "", "Count the words in a text", "the word count", "word co
 TEXTS("count_characters", "", "Count the characters in a text", "the character count", "character count",
       [req("text", _SENT, "The text.", names=("s", "string")),
        opt("include_spaces", BOOL(), "Count spaces too.", default=True,
-           value_phrases={True: ("including spaces",), False: ("not counting spaces", "excluding spaces", "without spaces")},
+           value_phrases={True: ("including spaces",),
+                          False: ("not counting spaces", "excluding spaces", "without spaces")},
            names=("count_spaces",))],
       lambda text, include_spaces=True: len(text) if include_spaces else len(text.replace(" ", "")),
       ["How many characters are in {text}?", "Character count of {text}?", "Count the letters and symbols in {text}."],
       weak=Weak(note="Always counts spaces."))
 
-TEXTS("is_palindrome", "check", "Check whether a text reads the same backwards", "true for a palindrome", "palindrome check",
+TEXTS("is_palindrome", "check", "Check whether a text reads the same backwards", "true for a palindrome",
+      "palindrome check",
       [req("text", TEXT(PALINDROMES, bare=True), "The word or phrase.", names=("s", "word", "string")),
        opt("ignore_case_and_spaces", BOOL(), "Ignore case, spaces and punctuation.", default=True,
-           value_phrases={True: ("ignoring case and spaces",), False: ("exactly as written", "case-sensitive, spaces included")},
+           value_phrases={True: ("ignoring case and spaces",),
+                          False: ("exactly as written", "case-sensitive, spaces included")},
            names=("normalize",))],
       _palindrome,
       ["Is {text} a palindrome?", "Check if {text} reads the same forwards and backwards.", "palindrome check: {text}"],
@@ -326,7 +347,8 @@ def _replace(text, find, replace, case_sensitive=True):
 
 
 _FIND = CUSTOM({"type": "string"}, lambda rng: rng.choice(SENTENCES), lambda v, rng: sf.text(v, rng, bare=False))
-TEXTS("find_replace", "", "Replace every occurrence of a substring in a text", "the new text and the number of replacements",
+TEXTS("find_replace", "", "Replace every occurrence of a substring in a text",
+      "the new text and the number of replacements",
       "find and replace",
       [req("text", _SENT, "The text.", names=("s", "source")),
        req("find", TEXT(("the", "a", "is", "at", "e", "o", "in", "the lazy", "world", "fun")), "Substring to look for.",
@@ -364,8 +386,10 @@ TEXTS("count_vowels", "", "Count the vowels in a text", "the vowel count", "numb
 TEXTS("count_substring", "", "Count how often a substring occurs in a text (non-overlapping)", "the count",
       "substring count",
       [req("text", _SENT, "The text.", names=("s", "haystack")),
-       req("substring", TEXT(("the", "e", "a", "in", "s", "o", "th", "is", "at")), "What to count.", names=("pattern", "needle"))],
-      lambda text, substring: text.count(substring) if substring else bad("substring", "is empty", "a non-empty substring"),
+       req("substring", TEXT(("the", "e", "a", "in", "s", "o", "th", "is", "at")), "What to count.",
+           names=("pattern", "needle"))],
+      lambda text, substring: text.count(substring) if substring else bad("substring", "is empty",
+                                                                          "a non-empty substring"),
       ["How many times does {substring} appear in {text}?", "Count occurrences of {substring} in {text}."])
 
 TEXTS("is_anagram", "check", "Check whether two words are anagrams of each other", "true when they are anagrams",
@@ -373,7 +397,8 @@ TEXTS("is_anagram", "check", "Check whether two words are anagrams of each other
       [req("word_a", TEXT(WORDS, bare=True), "First word.", names=("first", "s1")),
        req("word_b", TEXT(WORDS, bare=True), "Second word.", names=("second", "s2"))],
       lambda word_a, word_b: sorted(word_a.lower()) == sorted(word_b.lower()),
-      ["Are {word_a} and {word_b} anagrams?", "Is {word_a} an anagram of {word_b}?", "Check whether {word_a} and {word_b} use the same letters."],
+      ["Are {word_a} and {word_b} anagrams?", "Is {word_a} an anagram of {word_b}?",
+       "Check whether {word_a} and {word_b} use the same letters."],
       where=lambda a: a["word_a"] != a["word_b"])
 
 
@@ -402,18 +427,24 @@ TEXTS("caesar_cipher", "", "Encode or decode text with a Caesar shift", "the shi
 TEXTS("word_frequency", "", "Count the most frequent words in a text", "the top words with counts", "word frequencies",
       [req("text", CUSTOM({"type": "string"}, lambda rng: " ".join(rng.choice(SENTENCES) for _ in range(2)),
                           lambda v, rng: sf.text(v, rng, bare=False)), "The text.", names=("content",)),
-       opt("top_n", INT(1, 10), "How many words to return.", default=5, say=("top {v} words", "just the {v} most common"),
+       opt("top_n", INT(1, 10), "How many words to return.", default=5,
+           say=("top {v} words", "just the {v} most common"),
            names=("n", "limit"))],
       lambda text, top_n=5: [{"word": w, "count": c} for w, c in sorted(
           Counter(re.findall(r"[a-z']+", text.lower())).items(), key=lambda kv: (-kv[1], kv[0]))[:top_n]],
       ["What are the most common words in {text}?", "Word frequency of {text}.", "Which words appear most in {text}?"])
 
-TEXTS("truncate_text", "", "Shorten a text to a maximum length, adding an ellipsis", "the shortened text", "truncated text",
+def _truncate(text, max_length, suffix="..."):
+    return text if len(text) <= max_length else text[:max(0, max_length - len(suffix))] + suffix
+
+
+TEXTS("truncate_text", "", "Shorten a text to a maximum length, adding an ellipsis", "the shortened text",
+      "truncated text",
       [req("text", _SENT, "The text.", names=("s",)),
        req("max_length", INT(5, 30), "Maximum length including the suffix.", names=("length", "limit")),
        opt("suffix", TEXT(("...", "…", " [more]")), "What to append when cut.", default="...",
            say=("ending with {v}", "using {v} as the suffix"))],
-      lambda text, max_length, suffix="...": text if len(text) <= max_length else text[:max(0, max_length - len(suffix))] + suffix,
+      _truncate,
       ["Truncate {text} to {max_length} characters.", "Shorten {text} to at most {max_length} characters."],
       weak=Weak(note="Always appends '...'."))
 
@@ -445,7 +476,8 @@ _STYLES = {"snake": ("snake_case",), "camel": ("camelCase",), "kebab": ("kebab-c
 def _ident_case(identifier, style):
     words = re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", identifier)
     words = [w.lower() for w in words]
-    return {"snake": "_".join(words), "kebab": "-".join(words), "camel": words[0] + "".join(w.title() for w in words[1:]),
+    return {"snake": "_".join(words), "kebab": "-".join(words),
+            "camel": words[0] + "".join(w.title() for w in words[1:]),
             "pascal": "".join(w.title() for w in words)}[style]
 
 
@@ -474,7 +506,8 @@ _EMAIL_TEXTS = ("Contact alice@example.com or bob.smith@mail.org for details",
                 "Send the report to finance@acme.io and cc hr@acme.io", "No email here, just text",
                 "Reach me at j.doe99@uni.edu or at my backup jdoe@gmail.com",
                 "support@shop.example answers within a day")
-TEXTS("extract_emails", "", "Extract every email address from a text", "the list of addresses", "email addresses in a text",
+TEXTS("extract_emails", "", "Extract every email address from a text", "the list of addresses",
+      "email addresses in a text",
       [req("text", TEXT(_EMAIL_TEXTS), "The text to scan.", names=("content",))],
       lambda text: re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text),
       ["Pull out the email addresses in {text}.", "Which emails appear in {text}?", "Extract emails from {text}."])
@@ -511,7 +544,8 @@ TEXTS("from_roman", "convert", "Convert a Roman numeral to an integer", "the int
       [req("numeral", CUSTOM({"type": "string", "pattern": "^[MDCLXVI]+$"}, lambda rng: _to_roman(rng.randint(1, 3999)),
                              lambda v, rng: v), "The numeral, e.g. MMXXVI.", names=("roman",))],
       _from_roman,
-      ["What number is {numeral}?", "Convert the Roman numeral {numeral} to an integer.", "{numeral} in Arabic numerals?"],
+      ["What number is {numeral}?", "Convert the Roman numeral {numeral} to an integer.",
+       "{numeral} in Arabic numerals?"],
       module="numerals")
 
 # --------------------------------------------------------------------------------------------------
@@ -561,9 +595,11 @@ LISTS("top_k", "get", "Return the k largest (or smallest) numbers of a list", "t
       [req("numbers", NUMS(5, 12, 1, 500), "The numbers.", names=_NUMBERS),
        req("k", INT(1, 5), "How many to return.", names=("n", "count")),
        opt("largest", BOOL(), "Take the largest (true) or the smallest (false).", default=True,
-           value_phrases={False: ("smallest ones", "(the lowest values)"), True: ("largest ones", "(highest values)")})],
+           value_phrases={False: ("smallest ones", "(the lowest values)"),
+                          True: ("largest ones", "(highest values)")})],
       lambda numbers, k, largest=True: sorted(numbers, reverse=largest)[:k],
-      ["Give me the top {k} of {numbers}.", "What are the {k} highest numbers in {numbers}?", "Pick {k} values from {numbers}."],
+      ["Give me the top {k} of {numbers}.", "What are the {k} highest numbers in {numbers}?",
+       "Pick {k} values from {numbers}."],
       where=lambda a: a["k"] < len(a["numbers"]),
       weak=Weak(note="Largest values only."))
 
@@ -574,7 +610,8 @@ LISTS("merge_sorted_lists", "", "Merge two lists into one sorted list", "the mer
        opt("remove_duplicates", BOOL(), "Drop repeated values.", default=False,
            value_phrases={True: ("without duplicates", "removing duplicates"), False: ("keeping duplicates",)},
            names=("unique",))],
-      lambda list_a, list_b, remove_duplicates=False: sorted(set(list_a + list_b)) if remove_duplicates else sorted(list_a + list_b),
+      lambda list_a, list_b, remove_duplicates=False: sorted(set(list_a + list_b) if remove_duplicates
+                                                              else list_a + list_b),
       ["Merge {list_a} and {list_b} into one sorted list.", "Combine {list_a} with {list_b}, sorted."],
       weak=Weak(note="Keeps duplicates."))
 
@@ -583,7 +620,8 @@ LISTS("chunk_list", "", "Split a list into chunks of a given size", "the chunks"
        req("size", INT(2, 4), "Chunk size.", names=("chunk_size", "n"))],
       lambda items, size: [items[i:i + size] for i in range(0, len(items), size)] if size > 0 else bad(
           "size", "is not positive", "a positive chunk size"),
-      ["Split {items} into groups of {size}.", "Chunk {items} with size {size}.", "Break {items} into chunks of {size}."])
+      ["Split {items} into groups of {size}.", "Chunk {items} with size {size}.",
+       "Break {items} into chunks of {size}."])
 
 
 def _nested(rng):
@@ -596,12 +634,15 @@ LISTS("flatten_list", "", "Flatten a list of lists into one list", "the flat lis
       lambda nested: [x for sub in nested for x in sub],
       ["Flatten {nested}.", "Turn {nested} into a single list."])
 
-LISTS("list_intersection", "", "Return the values present in both lists", "the common values, sorted", "common elements",
-      [req("list_a", _PAIR_LIST, "First list.", names=("a", "first")), req("list_b", _PAIR_LIST, "Second list.", names=("b", "second"))],
+LISTS("list_intersection", "", "Return the values present in both lists", "the common values, sorted",
+      "common elements",
+      [req("list_a", _PAIR_LIST, "First list.", names=("a", "first")),
+       req("list_b", _PAIR_LIST, "Second list.", names=("b", "second"))],
       lambda list_a, list_b: sorted(set(list_a) & set(list_b)),
       ["Which numbers are in both {list_a} and {list_b}?", "Intersection of {list_a} and {list_b}?"])
 
-LISTS("list_difference", "", "Return the values of the first list that are not in the second", "the remaining values, sorted",
+LISTS("list_difference", "", "Return the values of the first list that are not in the second",
+      "the remaining values, sorted",
       "list difference",
       [req("list_a", _PAIR_LIST, "List to keep values from.", names=("a", "first")),
        req("list_b", _PAIR_LIST, "Values to remove.", names=("b", "second"))],
@@ -614,7 +655,8 @@ LISTS("count_occurrences", "", "Count how many times a value appears in a list",
       lambda items, value: items.count(value),
       ["How many times does {value} appear in {items}?", "Count {value} in {items}."])
 
-LISTS("moving_average", "calculate", "Calculate the simple moving average of a series", "the averages", "moving average",
+LISTS("moving_average", "calculate", "Calculate the simple moving average of a series", "the averages",
+      "moving average",
       [req("numbers", NUMS(5, 12, 1, 100), "The series.", names=_NUMBERS),
        req("window", INT(2, 4), "Window size.", names=("window_size", "period"))],
       lambda numbers, window: [sum(numbers[i:i + window]) / window for i in range(len(numbers) - window + 1)],
@@ -626,21 +668,29 @@ LISTS("cumulative_sum", "calculate", "Calculate the running total of a list", "t
       lambda numbers: [sum(numbers[:i + 1]) for i in range(len(numbers))],
       ["What is the running total of {numbers}?", "Cumulative sum of {numbers}?"])
 
+def _rotate(items, steps):
+    k = steps % len(items) if items else 0
+    return items[-k:] + items[:-k] if k else list(items)
+
+
 LISTS("rotate_list", "", "Rotate a list to the right by k steps", "the rotated list", "rotated list",
       [req("items", STRS(_ITEMS, 3, 8), "The list.", names=("lst", "values")),
        req("steps", INT(1, 5), "Positions to rotate right (negative: left).", names=("k", "n"))],
-      lambda items, steps: items[-(steps % len(items)):] + items[:-(steps % len(items))] if items and steps % len(items) else list(items),
+      _rotate,
       ["Rotate {items} to the right by {steps}.", "Shift {items} right {steps} positions."])
 
 LISTS("second_largest", "find", "Find the second largest distinct value", "the value", "second largest number",
       [req("numbers", NUMS(3, 10, 1, 100, distinct=True), "The numbers.", names=_NUMBERS)],
-      lambda numbers: sorted(set(numbers))[-2] if len(set(numbers)) > 1 else bad("numbers", "has fewer than 2 distinct values",
+      lambda numbers: sorted(set(numbers))[-2] if len(set(numbers)) > 1 else bad("numbers",
+                                                                                 "has fewer than 2 distinct values",
                                                                                "two or more distinct numbers"),
       ["What is the second largest number in {numbers}?", "Runner-up value in {numbers}?"])
 
 LISTS("binary_search", "", "Find a value's index in a sorted list with binary search (-1 when absent)", "the index",
       "position in a sorted list",
-      [req("sorted_numbers", CUSTOM({"type": "array", "items": {"type": "integer"}}, lambda rng: sorted(rng.sample(range(0, 100), rng.randint(5, 12))),
+      [req("sorted_numbers",
+           CUSTOM({"type": "array", "items": {"type": "integer"}},
+                  lambda rng: sorted(rng.sample(range(0, 100), rng.randint(5, 12))),
                                     lambda v, rng: sf.number_list(v, rng, forms=("bracket", "commas")), array=True),
            "Numbers in ascending order.", names=("arr", "numbers")),
        req("target", INT(0, 99), "The value to find.", names=("value", "x"))],
@@ -666,12 +716,16 @@ def _records(rng):
 LISTS("sort_records", "", "Sort a list of records by one of their fields", "the sorted records", "sorted records",
       [req("records", CUSTOM({"type": "array", "items": {"type": "object", "properties": {
           "name": {"type": "string"}, "age": {"type": "integer"}, "score": {"type": "number"}}, "required": ["name"]}},
-          _records, lambda v, rng: sf.joined([f"{r['name']} (age {r['age']}, score {r['score']})" for r in v], rng), array=True),
+          _records, lambda v, rng: sf.joined([f"{r['name']} (age {r['age']}, score {r['score']})" for r in v], rng),
+          array=True),
            "Records with name, age and score.", names=("rows", "people")),
-       req("key", ENUM(("name", "age", "score"), {"name": ("name", "alphabetically by name"), "age": ("age",), "score": ("score",)}),
+       req("key",
+           ENUM(("name", "age", "score"),
+                {"name": ("name", "alphabetically by name"), "age": ("age",), "score": ("score",)}),
            "Field to sort by.", names=("sort_by", "field")),
        opt("descending", BOOL(), "Largest first.", default=False,
-           value_phrases={True: ("in descending order", "highest first"), False: ("in ascending order",)}, names=("reverse",))],
+           value_phrases={True: ("in descending order", "highest first"), False: ("in ascending order",)},
+           names=("reverse",))],
       lambda records, key, descending=False: sorted(records, key=lambda r: r[key], reverse=descending),
       ["Sort these people by {key}: {records}.", "Order {records} by {key}."],
       weak=Weak(drop=("descending",), enums={"key": ("name",)}, note="Sorts by name, ascending only."))
@@ -684,11 +738,14 @@ COMP("parse_number_in_base", "", "Parse digits written in a base (2-36) into a d
      "decimal value of a number in another base",
      [req("digits", CUSTOM({"type": "string"}, lambda rng: rng.choice(("101101", "11111111", "7f", "ff", "777", "1010",
                                                                         "z", "10", "beef", "1001001", "644")),
-                           lambda v, rng: sf.text(v, rng, bare=True)), "The digits, e.g. 1011 or ff.", names=("value", "number")),
+                           lambda v, rng: sf.text(v, rng, bare=True)), "The digits, e.g. 1011 or ff.",
+                           names=("value", "number")),
       req("base", ENUM((2, 8, 10, 16, 36), {2: ("binary", "base 2"), 8: ("octal", "base 8"), 10: ("decimal", "base 10"),
-                                            16: ("hexadecimal", "hex", "base 16"), 36: ("base 36",)}), "The base.", names=("radix",))],
+                                            16: ("hexadecimal", "hex", "base 16"), 36: ("base 36",)}), "The base.",
+                                            names=("radix",))],
      lambda digits, base: int(digits, base),
-     ["What is {digits} in {base} as a decimal number?", "Convert {base} {digits} to decimal.", "Parse {digits} as {base}."],
+     ["What is {digits} in {base} as a decimal number?", "Convert {base} {digits} to decimal.",
+      "Parse {digits} as {base}."],
      where=lambda a: _valid_in_base(a["digits"], a["base"]))
 
 
@@ -702,9 +759,12 @@ def _valid_in_base(digits: str, base: int) -> bool:
 
 COMP("download_time", "calculate", "Estimate how long a download takes", "seconds, minutes and hours", "download time",
      [req("file_size_mb", QTY(1, 100000, "MB"), "File size in megabytes.", names=("size_mb", "file_size")),
-      req("speed_mbps", QTY(1, 1000, "mbps"), "Connection speed in megabits per second.", names=("bandwidth", "speed"))],
-     lambda file_size_mb, speed_mbps: (lambda s: {"seconds": s, "minutes": s / 60, "hours": s / 3600})(file_size_mb * 8 / speed_mbps),
-     ["How long does it take to download {file_size_mb} at {speed_mbps}?", "Download time for {file_size_mb} on a {speed_mbps} connection?"])
+      req("speed_mbps", QTY(1, 1000, "mbps"), "Connection speed in megabits per second.",
+          names=("bandwidth", "speed"))],
+     lambda file_size_mb, speed_mbps: (lambda s: {"seconds": s, "minutes": s / 60,
+                                                  "hours": s / 3600})(file_size_mb * 8 / speed_mbps),
+     ["How long does it take to download {file_size_mb} at {speed_mbps}?",
+      "Download time for {file_size_mb} on a {speed_mbps} connection?"])
 
 _ALGOS = ("md5", "sha1", "sha256", "sha512")
 COMP("hash_text", "", "Hash a text with a cryptographic hash function", "the hex digest", "hash of a text",
@@ -729,40 +789,48 @@ COMP("base64_decode", "", "Decode a Base64 string to text", "the decoded text", 
 
 _IPS = ("192.168.1.10", "10.0.5.23", "172.16.4.1", "192.168.2.200", "10.1.0.7", "8.8.8.8", "172.31.255.254")
 _CIDRS = ("192.168.1.0/24", "10.0.0.0/16", "172.16.0.0/12", "192.168.0.0/23", "10.0.4.0/22")
-COMP("ip_in_subnet", "check", "Check whether an IPv4 address is inside a CIDR subnet", "true when inside", "subnet membership",
+COMP("ip_in_subnet", "check", "Check whether an IPv4 address is inside a CIDR subnet", "true when inside",
+     "subnet membership",
      [req("ip_address", POOL(_IPS), "IPv4 address.", names=("ip", "address")),
       req("cidr", POOL(_CIDRS), "Subnet in CIDR notation.", names=("subnet", "network"))],
      lambda ip_address, cidr: ipaddress.ip_address(ip_address) in ipaddress.ip_network(cidr, strict=False),
      ["Is {ip_address} in {cidr}?", "Does the subnet {cidr} contain {ip_address}?"], module="net")
 
 COMP("subnet_info", "get", "Describe an IPv4 subnet", "network, broadcast, netmask and host count", "subnet details",
-     [req("cidr", POOL(_CIDRS + ("10.10.10.0/28", "192.168.100.0/30")), "Subnet in CIDR notation.", names=("subnet", "network"))],
+     [req("cidr", POOL(_CIDRS + ("10.10.10.0/28", "192.168.100.0/30")), "Subnet in CIDR notation.",
+          names=("subnet", "network"))],
      lambda cidr: (lambda n: {"network": str(n.network_address), "broadcast": str(n.broadcast_address),
                               "netmask": str(n.netmask), "usable_hosts": max(n.num_addresses - 2, 0)})(
          ipaddress.ip_network(cidr, strict=False)),
-     ["What is the broadcast address of {cidr}?", "How many hosts fit in {cidr}?", "Subnet details for {cidr}."], module="net")
+     ["What is the broadcast address of {cidr}?", "How many hosts fit in {cidr}?", "Subnet details for {cidr}."],
+     module="net")
 
 _URLS = ("https://shop.example.com/products/42?color=red&size=m", "http://localhost:8080/api/v1/users?page=2",
          "https://docs.example.org/guide/install#linux", "ftp://files.example.net/pub/data.csv",
          "https://www.example.com/search?q=weather+paris&lang=en")
-COMP("parse_url", "", "Split a URL into its parts", "scheme, host, port, path, query parameters and fragment", "URL parts",
+COMP("parse_url", "", "Split a URL into its parts", "scheme, host, port, path, query parameters and fragment",
+     "URL parts",
      [req("url", TEXT(_URLS, bare=True), "The URL.", names=("link", "address"))],
      lambda url: (lambda u: {"scheme": u.scheme, "host": u.hostname, "port": u.port, "path": u.path,
                              "query": dict(parse_qsl(u.query)), "fragment": u.fragment})(urlparse(url)),
-     ["Parse the URL {url}.", "What are the query parameters in {url}?", "Break down {url} into its components."], module="net")
+     ["Parse the URL {url}.", "What are the query parameters in {url}?", "Break down {url} into its components."],
+     module="net")
 
 _COLORS = ("#ff5733", "#00ff00", "#1e90ff", "#ffffff", "#000000", "#808080", "#ffd700", "#8a2be2", "#ff69b4", "#2e8b57")
 COMP("hex_to_rgb", "convert", "Convert a hex color code to RGB", "red, green and blue (0-255)", "RGB values of a color",
-     [req("hex_color", TEXT(_COLORS, bare=True, schema={"type": "string", "pattern": "^#?[0-9a-fA-F]{6}$"}), "Color like #ff5733.",
+     [req("hex_color", TEXT(_COLORS, bare=True, schema={"type": "string", "pattern": "^#?[0-9a-fA-F]{6}$"}),
+          "Color like #ff5733.",
           names=("color", "hex"))],
-     lambda hex_color: (lambda h: {"red": int(h[0:2], 16), "green": int(h[2:4], 16), "blue": int(h[4:6], 16)})(hex_color.lstrip("#")),
+     lambda hex_color: (lambda h: {"red": int(h[0:2], 16), "green": int(h[2:4], 16),
+                                   "blue": int(h[4:6], 16)})(hex_color.lstrip("#")),
      ["What are the RGB values of {hex_color}?", "Convert {hex_color} to RGB."], module="color")
 
 COMP("rgb_to_hex", "convert", "Convert RGB components to a hex color code", "the hex code", "hex color code",
      [req("red", INT(0, 255), "Red, 0-255.", names=("r",)), req("green", INT(0, 255), "Green, 0-255.", names=("g",)),
       req("blue", INT(0, 255), "Blue, 0-255.", names=("b",))],
      lambda red, green, blue: f"#{red:02x}{green:02x}{blue:02x}",
-     ["What is the hex code for RGB({red:d}, {green:d}, {blue:d})?", "Convert red {red}, green {green}, blue {blue} to hex."],
+     ["What is the hex code for RGB({red:d}, {green:d}, {blue:d})?",
+      "Convert red {red}, green {green}, blue {blue} to hex."],
      module="color")
 
 
@@ -771,7 +839,8 @@ def _strength(password):
               "uppercase": any(c.isupper() for c in password), "digit": any(c.isdigit() for c in password),
               "symbol": any(not c.isalnum() for c in password)}
     score = sum(checks.values())
-    return {"score": score, "rating": ("very weak", "weak", "fair", "good", "strong", "very strong")[score], "checks": checks}
+    return {"score": score, "rating": ("very weak", "weak", "fair", "good", "strong", "very strong")[score],
+            "checks": checks}
 
 
 COMP("password_strength", "check", "Rate the strength of a password", "a score from 0 to 5 with the checks",
@@ -793,9 +862,12 @@ COMP("bitwise_operation", "", "Apply a bitwise operation to two integers", "the 
 
 COMP("validate_email", "check", "Check whether a string is a syntactically valid email address", "true when valid",
      "email validity",
-     [req("email", TEXT(("alice@example.com", "bob@@mail.org", "carol.smith@uni.edu", "no-at-sign.com", "dave@localhost",
-                         "eve+news@shop.co.uk", "frank@site", "grace@example..com")), "The address.", names=("address",))],
-     lambda email: bool(re.fullmatch(r"[\w.+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", email)) and ".." not in email,
+     [req("email",
+          TEXT(("alice@example.com", "bob@@mail.org", "carol.smith@uni.edu", "no-at-sign.com", "dave@localhost",
+                         "eve+news@shop.co.uk", "frank@site", "grace@example..com")), "The address.",
+                         names=("address",))],
+     lambda email: bool(re.fullmatch(r"[\w.+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+                                     email)) and ".." not in email,
      ["Is {email} a valid email address?", "Check the email {email}."], module="validate")
 
 SPECS = DATES.specs + TEXTS.specs + LISTS.specs + COMP.specs

@@ -46,7 +46,8 @@ ARITH("factorial", "calculate", "Calculate the factorial of a non-negative integ
            limit=170)],
       lambda n: math.factorial(n),
       ["What is the factorial of {n}?", "Compute {n:d}!", "{n} factorial", "{lead} {verb} the factorial of {n}?",
-       "In how many different orders can {n} runners finish a race?", "How many ways can I arrange {n} distinct books on a shelf?"],
+       "In how many different orders can {n} runners finish a race?",
+       "How many ways can I arrange {n} distinct books on a shelf?"],
       weak=Weak(limits={"n": 20}, note="Only supports n up to 20."))
 
 ARITH("square_root", "calculate", "Return the square root of a non-negative number", "the square root", "square root",
@@ -125,7 +126,8 @@ ARITH("percentage_change", "calculate", "Compute the percentage change from an o
 ARITH("round_number", "", "Round a number to a given number of decimal places", "the rounded number", "rounded value",
       [req("number", NUM(0, 10000, decimals=5, whole=0), "The number to round.", names=("value", "x")),
        opt("decimals", INT(0, 4), "Decimal places to keep.", default=0,
-           say=("to {v} decimal places", "to {v} decimals", "keeping {v} decimal places"), names=("ndigits", "places"))],
+           say=("to {v} decimal places", "to {v} decimals", "keeping {v} decimal places"),
+           names=("ndigits", "places"))],
       lambda number, decimals=0: round(number, decimals),
       ["Round {number}.", "{lead} round {number}?", "What is {number} rounded?"])
 
@@ -134,10 +136,13 @@ ARITH("arithmetic_series_sum", "calculate", "Sum the first terms of an arithmeti
       [req("first_term", INT(-20, 50), "The first term a1.", names=("a1", "start")),
        req("common_difference", INT(-10, 20), "The difference between consecutive terms.", names=("d", "difference")),
        req("num_terms", INT(1, 100), "How many terms to add.", names=("n", "terms"))],
-      lambda first_term, common_difference, num_terms: num_terms * (2 * first_term + (num_terms - 1) * common_difference) / 2,
-      ["What is the sum of the first {num_terms} terms of an arithmetic sequence starting at {first_term} with common difference {common_difference}?",
+      lambda first_term, common_difference, num_terms:
+      num_terms * (2 * first_term + (num_terms - 1) * common_difference) / 2,
+      ["What is the sum of the first {num_terms} terms of an arithmetic sequence starting at {first_term} with common "
+       "difference {common_difference}?",
        "Add up {num_terms} terms of the arithmetic series a1 = {first_term:d}, d = {common_difference:d}.",
-       "You save {first_term} dollars in week one and {common_difference} more each week. How much have you saved after {num_terms} weeks?"])
+       "You save {first_term} dollars in week one and {common_difference} more each week. How much have you saved "
+       "after {num_terms} weeks?"])
 
 ARITH("geometric_series_sum", "calculate", "Sum the first terms of a geometric progression", "the sum",
       "sum of a geometric series",
@@ -170,13 +175,17 @@ ARITH("basic_calculator", "", "Perform a basic arithmetic operation on two numbe
       where=lambda a: not (a["operation"] == "divide" and a["b"] == 0),
       weak=Weak(enums={"operation": ("add", "subtract")}, note="Supports addition and subtraction only."))
 
-ARITH("decimal_to_fraction", "convert", "Convert a decimal number to a simplified fraction", "numerator and denominator",
+def _fraction(f: Fraction) -> dict:
+    return {"numerator": f.numerator, "denominator": f.denominator, "fraction": f"{f.numerator}/{f.denominator}"}
+
+
+ARITH("decimal_to_fraction", "convert", "Convert a decimal number to a simplified fraction",
+      "numerator and denominator",
       "fraction",
       [req("value", CUSTOM({"type": "number"}, lambda rng: rng.choice((0.5, 0.25, 0.75, 0.2, 0.125, 0.375, 0.6, 1.5,
                                                                           2.25, 0.05, 0.875, 3.75, 0.4, 0.35)),
                            lambda v, rng: sf.digits(v)), "The decimal to convert.", names=("decimal", "number"))],
-      lambda value: (lambda f: {"numerator": f.numerator, "denominator": f.denominator,
-                                "fraction": f"{f.numerator}/{f.denominator}"})(Fraction(str(value)).limit_denominator(10000)),
+      lambda value: _fraction(Fraction(str(value)).limit_denominator(10000)),
       ["Convert {value} to a fraction.", "What is {value} as a fraction?", "{value} as a simplified fraction, please."])
 
 # --------------------------------------------------------------------------------------------------
@@ -201,17 +210,21 @@ def _is_prime(n: int) -> bool:
 
 
 NT("gcd", "find", "Find the greatest common divisor of two integers", "the GCD", "greatest common divisor",
-   [req("a", INT(2, 600), "First integer.", names=("x", "num1")), req("b", INT(2, 600), "Second integer.", names=("y", "num2"))],
+   [req("a", INT(2, 600), "First integer.", names=("x", "num1")),
+    req("b", INT(2, 600), "Second integer.", names=("y", "num2"))],
    lambda a, b: math.gcd(a, b),
    ["What is the greatest common divisor of {a} and {b}?", "gcd({a:d}, {b:d})", "Find the GCD of {a} and {b}.",
     "What is the largest number that divides both {a} and {b}?",
-    "I have {a} red beads and {b} blue beads. What is the largest number of identical bracelets I can make using all of them?"])
+    "I have {a} red beads and {b} blue beads. What is the largest number of identical bracelets I can make using all "
+    "of them?"])
 
 NT("lcm", "find", "Find the least common multiple of two integers", "the LCM", "least common multiple",
-   [req("a", INT(2, 60), "First integer.", names=("x", "num1")), req("b", INT(2, 60), "Second integer.", names=("y", "num2"))],
+   [req("a", INT(2, 60), "First integer.", names=("x", "num1")),
+    req("b", INT(2, 60), "Second integer.", names=("y", "num2"))],
    lambda a, b: a * b // math.gcd(a, b),
    ["What is the least common multiple of {a} and {b}?", "lcm({a:d}, {b:d})", "LCM of {a} and {b}?",
-    "One bus comes every {a} minutes and another every {b} minutes. If both just left, in how many minutes do they leave together again?"])
+    "One bus comes every {a} minutes and another every {b} minutes. If both just left, in how many minutes do they "
+    "leave together again?"])
 
 NT("is_prime", "check", "Check whether an integer is a prime number", "true when prime", "primality",
    [req("n", INT(2, 20000), "The integer to test.", names=("number", "num"), limit=10 ** 12)],
@@ -228,7 +241,8 @@ NT("prime_factors", "get", "Return the prime factorization of an integer", "the 
    weak=Weak(limits={"n": 1000}, note="Inputs up to 1000 only."))
 
 NT("primes_up_to", "list", "List every prime number up to a bound", "the primes in ascending order", "list of primes",
-   [req("upper_bound", INT(10, 300), "The largest number to consider.", names=("limit", "n", "max_value"), limit=100000)],
+   [req("upper_bound", INT(10, 300), "The largest number to consider.", names=("limit", "n", "max_value"),
+        limit=100000)],
    lambda upper_bound: [p for p in range(2, upper_bound + 1) if _is_prime(p)],
    ["List all primes up to {upper_bound}.", "Which numbers below or equal to {upper_bound} are prime?",
     "{lead} give me every prime number less than or equal to {upper_bound}?"],
@@ -303,7 +317,8 @@ def _to_base(number: int, base: int = 2) -> str:
     return ("-" if number < 0 else "") + out
 
 
-NT("convert_base", "", "Convert a non-negative integer to another base", "the digits in the new base", "base conversion",
+NT("convert_base", "", "Convert a non-negative integer to another base", "the digits in the new base",
+   "base conversion",
    [req("number", INT(0, 100000), "The integer to convert.", names=("n", "value")),
     opt("base", ENUM((2, 3, 5, 8, 16, 36), _BASE_NAMES), "Target base.", default=2,
         say=("in {v}", "to {v}", "as {v}"), names=("target_base", "radix"))],
@@ -363,8 +378,10 @@ ALG("solve_quadratic", "", "Solve a quadratic equation a*x^2 + b*x + c = 0", "th
      "Solve the quadratic with a = {a:d}, b = {b:d} and c = {c:d}."],
     where=lambda a: a["a"] != 0)
 
-ALG("solve_linear_equation", "", "Solve the linear equation a*x + b = c for x", "the value of x", "solution of a linear equation",
-    [req("a", INT(-15, 15, words=False), "Coefficient of x (non-zero)."), req("b", INT(-50, 50, words=False), "Constant on the left side."),
+ALG("solve_linear_equation", "", "Solve the linear equation a*x + b = c for x", "the value of x",
+    "solution of a linear equation",
+    [req("a", INT(-15, 15, words=False), "Coefficient of x (non-zero)."),
+     req("b", INT(-50, 50, words=False), "Constant on the left side."),
      req("c", INT(-100, 100, words=False), "Right-hand side.")],
     lambda a, b, c: (c - b) / a if a else bad("a", "is 0", "a non-zero coefficient"),
     [lambda v, r: f"Solve {poly_text([v['a'], v['b']])} = {v['c']}.",
@@ -395,7 +412,8 @@ def _eq2(row, k) -> str:
     return (x + _term(row[1], "y", not x) or "0") + f" = {sf.digits(k)}"
 
 
-ALG("solve_linear_system", "", "Solve a system of two linear equations in x and y", "x and y", "solution of a 2x2 system",
+ALG("solve_linear_system", "", "Solve a system of two linear equations in x and y", "x and y",
+    "solution of a 2x2 system",
     [req("coefficients", CUSTOM({"type": "array", "items": {"type": "array", "items": {"type": "number"}, "minItems": 2,
                                                             "maxItems": 2}, "minItems": 2, "maxItems": 2},
                                 _sys_draw, lambda v, rng: str(v)),
@@ -442,7 +460,8 @@ ALG("definite_integral", "compute", "Integrate a polynomial between two bounds",
      req("upper", INT(0, 8), "Upper bound.", names=("b", "upper_bound"))],
     _integral,
     [lambda v, r: f"Integrate {poly_text(v['coefficients'])} from {v['lower']} to {v['upper']}.",
-     lambda v, r: f"What is the integral of {poly_text(v['coefficients'])} dx between x = {v['lower']} and x = {v['upper']}?",
+     lambda v, r: f"What is the integral of {poly_text(v['coefficients'])} dx between x = {v['lower']} and "
+                  f"x = {v['upper']}?",
      "Definite integral of the polynomial {coefficients} over [{lower:d}, {upper:d}]."],
     where=lambda a: a["lower"] < a["upper"] and a["coefficients"][0] != 0)
 
@@ -453,7 +472,8 @@ ALG("line_equation", "find", "Find the slope and intercept of the line through t
     lambda point_a, point_b: (lambda m: {"slope": m, "intercept": point_a["y"] - m * point_a["x"]})(
         (point_b["y"] - point_a["y"]) / (point_b["x"] - point_a["x"])) if point_b["x"] != point_a["x"]
     else {"slope": None, "vertical_line_x": point_a["x"]},
-    ["Find the equation of the line through {point_a} and {point_b}.", "What is the slope of the line between {point_a} and {point_b}?",
+    ["Find the equation of the line through {point_a} and {point_b}.",
+     "What is the slope of the line between {point_a} and {point_b}?",
      "{lead} give me slope and intercept for points {point_a} and {point_b}?"],
     where=lambda a: a["point_a"]["x"] != a["point_b"]["x"])
 
@@ -507,7 +527,8 @@ ALG("dot_product", "calculate", "Compute the dot product of two vectors of equal
 
 ALG("cross_product", "calculate", "Compute the cross product of two 3-D vectors", "the vector product",
     "cross product",
-    [req("vector_a", _VEC3, "First 3-D vector.", names=("a", "u")), req("vector_b", _VEC3, "Second 3-D vector.", names=("b", "v"))],
+    [req("vector_a", _VEC3, "First 3-D vector.", names=("a", "u")),
+     req("vector_b", _VEC3, "Second 3-D vector.", names=("b", "v"))],
     lambda vector_a, vector_b: [vector_a[1] * vector_b[2] - vector_a[2] * vector_b[1],
                                 vector_a[2] * vector_b[0] - vector_a[0] * vector_b[2],
                                 vector_a[0] * vector_b[1] - vector_a[1] * vector_b[0]],
@@ -515,13 +536,15 @@ ALG("cross_product", "calculate", "Compute the cross product of two 3-D vectors"
      "{lead} {verb} the vector product of {vector_a} and {vector_b}?"])
 
 ALG("vector_magnitude", "calculate", "Compute the Euclidean length of a vector", "the norm", "vector magnitude",
-    [req("vector", NUMS(2, 4, -12, 12, forms=("bracket", "commas")), "The vector components.", names=("v", "components"))],
+    [req("vector", NUMS(2, 4, -12, 12, forms=("bracket", "commas")), "The vector components.",
+         names=("v", "components"))],
     lambda vector: math.sqrt(sum(x * x for x in vector)),
     ["What is the magnitude of the vector {vector}?", "Length of vector ({vector})?", "Norm of {vector}, please."])
 
 ALG("quadratic_vertex", "find", "Find the vertex of the parabola y = a*x^2 + b*x + c", "the vertex (x, y)",
     "vertex of a parabola",
-    [req("a", _COEF, "Coefficient of x^2 (non-zero)."), req("b", _COEF, "Coefficient of x."), req("c", _COEF, "Constant term.")],
+    [req("a", _COEF, "Coefficient of x^2 (non-zero)."), req("b", _COEF, "Coefficient of x."),
+     req("c", _COEF, "Constant term.")],
     lambda a, b, c: (lambda x: {"x": x, "y": a * x * x + b * x + c, "opens": "up" if a > 0 else "down"})(-b / (2 * a))
     if a else bad("a", "is 0", "a non-zero coefficient"),
     [lambda v, r: f"Where is the vertex of y = {poly_text([v['a'], v['b'], v['c']])}?",
@@ -563,10 +586,12 @@ _R = LEN(0.5, 50)
 GEO("circle_area", "calculate", "Calculate the area of a circle from its radius", "the area", "area of a circle",
     [req("radius", _R, "Radius of the circle.", names=("r",))],
     lambda radius: math.pi * radius ** 2,
-    ["What is the area of a circle with radius {radius}?", "Area of a circle, r = {radius}", "{lead} {verb} the area of a circle whose radius is {radius}?",
+    ["What is the area of a circle with radius {radius}?", "Area of a circle, r = {radius}",
+     "{lead} {verb} the area of a circle whose radius is {radius}?",
      "A round table has a radius of {radius}. How much surface does it have?"])
 
-GEO("circle_circumference", "calculate", "Calculate the circumference of a circle", "the circumference", "circumference",
+GEO("circle_circumference", "calculate", "Calculate the circumference of a circle", "the circumference",
+    "circumference",
     [req("radius", _R, "Radius of the circle.", names=("r",))],
     lambda radius: 2 * math.pi * radius,
     ["What is the circumference of a circle of radius {radius}?", "Perimeter of a circle with r = {radius}?",
@@ -574,12 +599,14 @@ GEO("circle_circumference", "calculate", "Calculate the circumference of a circl
 
 _SIDE = LEN(1, 100)
 GEO("rectangle_area", "calculate", "Calculate the area of a rectangle", "the area", "area of a rectangle",
-    [req("length", _SIDE, "Length of the rectangle.", names=("l", "height")), req("width", _SIDE, "Width of the rectangle.", names=("w",))],
+    [req("length", _SIDE, "Length of the rectangle.", names=("l", "height")),
+     req("width", _SIDE, "Width of the rectangle.", names=("w",))],
     lambda length, width: length * width,
     ["What is the area of a rectangle {length} long and {width} wide?", "Area of a {length} by {width} rectangle?",
      "My room is {length} by {width}. What is its floor area?"])
 
-GEO("rectangle_perimeter", "calculate", "Calculate the perimeter of a rectangle", "the perimeter", "perimeter of a rectangle",
+GEO("rectangle_perimeter", "calculate", "Calculate the perimeter of a rectangle", "the perimeter",
+    "perimeter of a rectangle",
     [req("length", _SIDE, "Length.", names=("l",)), req("width", _SIDE, "Width.", names=("w",))],
     lambda length, width: 2 * (length + width),
     ["What is the perimeter of a rectangle with length {length} and width {width}?",
@@ -587,9 +614,11 @@ GEO("rectangle_perimeter", "calculate", "Calculate the perimeter of a rectangle"
 
 GEO("triangle_area", "calculate", "Calculate the area of a triangle from its base and height", "the area",
     "area of a triangle",
-    [req("base", _SIDE, "Length of the base.", names=("b",)), req("height", _SIDE, "Perpendicular height.", names=("h",))],
+    [req("base", _SIDE, "Length of the base.", names=("b",)),
+     req("height", _SIDE, "Perpendicular height.", names=("h",))],
     lambda base, height: base * height / 2,
-    ["What is the area of a triangle with base {base} and height {height}?", "Triangle area: base {base}, height {height}",
+    ["What is the area of a triangle with base {base} and height {height}?",
+     "Triangle area: base {base}, height {height}",
      "{lead} {verb} the area of a triangle {base} wide at the base and {height} tall?"])
 
 
@@ -606,31 +635,38 @@ GEO("triangle_area_from_sides", "calculate", "Calculate a triangle's area from i
     [req("side_a", _SIDE, "First side.", names=("a",)), req("side_b", _SIDE, "Second side.", names=("b",)),
      req("side_c", _SIDE, "Third side.", names=("c",))],
     _heron,
-    ["What is the area of a triangle with sides {side_a}, {side_b} and {side_c}?", "Use Heron's formula for sides {side_a}, {side_b}, {side_c}.",
+    ["What is the area of a triangle with sides {side_a}, {side_b} and {side_c}?",
+     "Use Heron's formula for sides {side_a}, {side_b}, {side_c}.",
      "A triangular plot has sides of {side_a}, {side_b} and {side_c}. What is its area?"],
     where=lambda a: max(a["side_a"], a["side_b"], a["side_c"]) * 2 < a["side_a"] + a["side_b"] + a["side_c"] - 0.01)
 
 GEO("hypotenuse", "calculate", "Calculate the hypotenuse of a right triangle from its two legs", "the hypotenuse",
     "hypotenuse",
-    [req("leg_a", _SIDE, "First leg.", names=("a", "side_a")), req("leg_b", _SIDE, "Second leg.", names=("b", "side_b"))],
+    [req("leg_a", _SIDE, "First leg.", names=("a", "side_a")),
+     req("leg_b", _SIDE, "Second leg.", names=("b", "side_b"))],
     lambda leg_a, leg_b: math.hypot(leg_a, leg_b),
-    ["A right triangle has legs {leg_a} and {leg_b}. How long is the hypotenuse?", "Hypotenuse for legs {leg_a} and {leg_b}?",
+    ["A right triangle has legs {leg_a} and {leg_b}. How long is the hypotenuse?",
+     "Hypotenuse for legs {leg_a} and {leg_b}?",
      "A ladder reaches {leg_b} up a wall with its foot {leg_a} from the wall. How long is the ladder?"])
 
 GEO("sphere_volume", "calculate", "Calculate the volume of a sphere", "the volume", "volume of a sphere",
     [req("radius", _R, "Radius of the sphere.", names=("r",))],
     lambda radius: 4 / 3 * math.pi * radius ** 3,
-    ["What is the volume of a sphere with radius {radius}?", "Sphere volume for r = {radius}", "How much air fits in a ball of radius {radius}?"])
+    ["What is the volume of a sphere with radius {radius}?", "Sphere volume for r = {radius}",
+     "How much air fits in a ball of radius {radius}?"])
 
-GEO("sphere_surface_area", "calculate", "Calculate the surface area of a sphere", "the surface area", "surface area of a sphere",
+GEO("sphere_surface_area", "calculate", "Calculate the surface area of a sphere", "the surface area",
+    "surface area of a sphere",
     [req("radius", _R, "Radius.", names=("r",))],
     lambda radius: 4 * math.pi * radius ** 2,
     ["What is the surface area of a sphere of radius {radius}?", "Surface of a ball with radius {radius}?"])
 
 GEO("cylinder_volume", "calculate", "Calculate the volume of a cylinder", "the volume", "volume of a cylinder",
-    [req("radius", _R, "Radius of the base.", names=("r",)), req("height", _SIDE, "Height of the cylinder.", names=("h",))],
+    [req("radius", _R, "Radius of the base.", names=("r",)),
+     req("height", _SIDE, "Height of the cylinder.", names=("h",))],
     lambda radius, height: math.pi * radius ** 2 * height,
-    ["What is the volume of a cylinder with radius {radius} and height {height}?", "Cylinder volume: r = {radius}, h = {height}",
+    ["What is the volume of a cylinder with radius {radius} and height {height}?",
+     "Cylinder volume: r = {radius}, h = {height}",
      "How much water does a cylindrical tank {height} tall with radius {radius} hold?"])
 
 GEO("cylinder_surface_area", "calculate", "Calculate the total surface area of a closed cylinder", "the surface area",
@@ -643,18 +679,21 @@ GEO("cylinder_surface_area", "calculate", "Calculate the total surface area of a
 GEO("cone_volume", "calculate", "Calculate the volume of a right circular cone", "the volume", "volume of a cone",
     [req("radius", _R, "Base radius.", names=("r",)), req("height", _SIDE, "Height.", names=("h",))],
     lambda radius, height: math.pi * radius ** 2 * height / 3,
-    ["What is the volume of a cone with radius {radius} and height {height}?", "Cone volume: r = {radius}, h = {height}.",
+    ["What is the volume of a cone with radius {radius} and height {height}?",
+     "Cone volume: r = {radius}, h = {height}.",
      "An ice cream cone is {height} tall with a {radius} radius. What volume does it hold?"])
 
 GEO("box_volume", "calculate", "Calculate the volume of a rectangular box", "the volume", "volume of a box",
     [req("length", _SIDE, "Length.", names=("l",)), req("width", _SIDE, "Width.", names=("w",)),
      req("height", _SIDE, "Height.", names=("h",))],
     lambda length, width, height: length * width * height,
-    ["What is the volume of a box {length} by {width} by {height}?", "Volume of a rectangular prism: {length} x {width} x {height}.",
+    ["What is the volume of a box {length} by {width} by {height}?",
+     "Volume of a rectangular prism: {length} x {width} x {height}.",
      "How much can a crate measuring {length}, {width} and {height} hold?"])
 
 GEO("trapezoid_area", "calculate", "Calculate the area of a trapezoid", "the area", "area of a trapezoid",
-    [req("base_a", _SIDE, "One parallel side.", names=("a", "base1")), req("base_b", _SIDE, "The other parallel side.", names=("b", "base2")),
+    [req("base_a", _SIDE, "One parallel side.", names=("a", "base1")),
+     req("base_b", _SIDE, "The other parallel side.", names=("b", "base2")),
      req("height", _SIDE, "Distance between the parallel sides.", names=("h",))],
     lambda base_a, base_b, height: (base_a + base_b) * height / 2,
     ["What is the area of a trapezoid with bases {base_a} and {base_b} and height {height}?",
@@ -664,11 +703,14 @@ GEO("polygon_interior_angle", "calculate", "Calculate each interior angle of a r
     "interior angle of a regular polygon",
     [req("sides", INT(3, 20), "Number of sides.", names=("n", "num_sides"))],
     lambda sides: (sides - 2) * 180 / sides,
-    ["What is each interior angle of a regular polygon with {sides} sides?", "Interior angle of a regular {sides:d}-gon?",
+    ["What is each interior angle of a regular polygon with {sides} sides?",
+     "Interior angle of a regular {sides:d}-gon?",
      "How many degrees is each corner of a regular shape with {sides} sides?"])
 
-GEO("regular_polygon_area", "calculate", "Calculate the area of a regular polygon", "the area", "area of a regular polygon",
-    [req("sides", INT(3, 12), "Number of sides.", names=("n",)), req("side_length", _SIDE, "Length of one side.", names=("s", "length"))],
+GEO("regular_polygon_area", "calculate", "Calculate the area of a regular polygon", "the area",
+    "area of a regular polygon",
+    [req("sides", INT(3, 12), "Number of sides.", names=("n",)),
+     req("side_length", _SIDE, "Length of one side.", names=("s", "length"))],
     lambda sides, side_length: sides * side_length ** 2 / (4 * math.tan(math.pi / sides)),
     ["What is the area of a regular polygon with {sides} sides of length {side_length}?",
      "Area of a regular {sides:d}-sided polygon with side {side_length}?"])
@@ -684,7 +726,8 @@ GEO("distance_between_points", "calculate", "Calculate the distance between two 
     [req("point_a", POINT(), "First point {x, y}.", names=("p1", "start", "from_point")),
      req("point_b", POINT(), "Second point {x, y}.", names=("p2", "end", "to_point")),
      opt("metric", ENUM(("euclidean", "manhattan", "chebyshev"),
-                        {"euclidean": ("Euclidean", "straight-line"), "manhattan": ("Manhattan", "taxicab", "city-block"),
+                        {"euclidean": ("Euclidean", "straight-line"),
+                         "manhattan": ("Manhattan", "taxicab", "city-block"),
                          "chebyshev": ("Chebyshev", "chessboard")}),
          "Distance metric.", default="euclidean", say=("using the {v} metric", "({v} distance)", "as {v} distance"))],
     _distance,
@@ -696,10 +739,12 @@ GEO("distance_3d", "calculate", "Calculate the straight-line distance between tw
     [req("point_a", POINT(dims="xyz"), "First point {x, y, z}.", names=("p1",)),
      req("point_b", POINT(dims="xyz"), "Second point {x, y, z}.", names=("p2",))],
     lambda point_a, point_b: _distance(point_a, point_b),
-    ["What is the distance between the 3D points {point_a} and {point_b}?", "3-D distance from {point_a} to {point_b}?"])
+    ["What is the distance between the 3D points {point_a} and {point_b}?",
+     "3-D distance from {point_a} to {point_b}?"])
 
 GEO("midpoint", "find", "Find the midpoint of a segment", "the midpoint {x, y}", "midpoint",
-    [req("point_a", POINT(), "One end {x, y}.", names=("p1",)), req("point_b", POINT(), "Other end {x, y}.", names=("p2",))],
+    [req("point_a", POINT(), "One end {x, y}.", names=("p1",)),
+     req("point_b", POINT(), "Other end {x, y}.", names=("p2",))],
     lambda point_a, point_b: {k: (point_a[k] + point_b[k]) / 2 for k in point_a},
     ["What is the midpoint between {point_a} and {point_b}?", "Midpoint of the segment from {point_a} to {point_b}?"])
 
@@ -709,15 +754,18 @@ GEO("law_of_cosines", "calculate", "Find the third side of a triangle from two s
      req("angle_degrees", INT(10, 170), "Angle between them, in degrees.", names=("angle", "gamma"))],
     lambda side_a, side_b, angle_degrees: math.sqrt(side_a ** 2 + side_b ** 2
                                                     - 2 * side_a * side_b * math.cos(math.radians(angle_degrees))),
-    ["Two sides of a triangle are {side_a} and {side_b} with {angle_degrees} degrees between them. How long is the third side?",
+    ["Two sides of a triangle are {side_a} and {side_b} with {angle_degrees} degrees between them. How long is the "
+     "third side?",
      "Law of cosines: a = {side_a}, b = {side_b}, C = {angle_degrees} degrees."])
 
 GEO("third_angle", "find", "Find the third angle of a triangle from the other two", "the angle in degrees",
     "missing angle of a triangle",
-    [req("angle_a", INT(10, 120), "First angle in degrees.", names=("a",)), req("angle_b", INT(10, 120), "Second angle in degrees.", names=("b",))],
+    [req("angle_a", INT(10, 120), "First angle in degrees.", names=("a",)),
+     req("angle_b", INT(10, 120), "Second angle in degrees.", names=("b",))],
     lambda angle_a, angle_b: 180 - angle_a - angle_b if angle_a + angle_b < 180 else bad(
         "angle_b", "the two angles add up to 180 or more", "two angles summing to less than 180"),
-    ["A triangle has angles of {angle_a} and {angle_b} degrees. What is the third?", "Missing angle when the others are {angle_a} and {angle_b} degrees?"],
+    ["A triangle has angles of {angle_a} and {angle_b} degrees. What is the third?",
+     "Missing angle when the others are {angle_a} and {angle_b} degrees?"],
     where=lambda a: a["angle_a"] + a["angle_b"] < 175)
 
 
@@ -739,19 +787,25 @@ GEO("polygon_area", "calculate", "Calculate the area of a simple polygon from it
      "A field has corners at {vertices}. How large is it?"])
 
 GEO("ellipse_area", "calculate", "Calculate the area of an ellipse", "the area", "area of an ellipse",
-    [req("semi_major", _SIDE, "Semi-major axis.", names=("a",)), req("semi_minor", _SIDE, "Semi-minor axis.", names=("b",))],
+    [req("semi_major", _SIDE, "Semi-major axis.", names=("a",)),
+     req("semi_minor", _SIDE, "Semi-minor axis.", names=("b",))],
     lambda semi_major, semi_minor: math.pi * semi_major * semi_minor,
-    ["What is the area of an ellipse with semi-axes {semi_major} and {semi_minor}?", "Ellipse area: a = {semi_major}, b = {semi_minor}."])
+    ["What is the area of an ellipse with semi-axes {semi_major} and {semi_minor}?",
+     "Ellipse area: a = {semi_major}, b = {semi_minor}."])
 
 GEO("arc_length", "calculate", "Calculate the length of a circular arc", "the arc length", "arc length",
-    [req("radius", _R, "Radius.", names=("r",)), req("angle_degrees", INT(5, 360), "Central angle in degrees.", names=("angle", "theta"))],
+    [req("radius", _R, "Radius.", names=("r",)),
+     req("angle_degrees", INT(5, 360), "Central angle in degrees.", names=("angle", "theta"))],
     lambda radius, angle_degrees: radius * math.radians(angle_degrees),
-    ["How long is an arc of {angle_degrees} degrees on a circle of radius {radius}?", "Arc length for r = {radius} and {angle_degrees} degrees?"])
+    ["How long is an arc of {angle_degrees} degrees on a circle of radius {radius}?",
+     "Arc length for r = {radius} and {angle_degrees} degrees?"])
 
 GEO("sector_area", "calculate", "Calculate the area of a circular sector", "the area", "area of a sector",
-    [req("radius", _R, "Radius.", names=("r",)), req("angle_degrees", INT(5, 360), "Central angle in degrees.", names=("angle",))],
+    [req("radius", _R, "Radius.", names=("r",)),
+     req("angle_degrees", INT(5, 360), "Central angle in degrees.", names=("angle",))],
     lambda radius, angle_degrees: math.pi * radius ** 2 * angle_degrees / 360,
-    ["What is the area of a {angle_degrees} degree slice of a circle with radius {radius}?", "Sector area: r = {radius}, angle {angle_degrees} degrees."])
+    ["What is the area of a {angle_degrees} degree slice of a circle with radius {radius}?",
+     "Sector area: r = {radius}, angle {angle_degrees} degrees."])
 
 # --------------------------------------------------------------------------------------------------
 # statistics
@@ -799,7 +853,8 @@ STATS("standard_deviation", "calculate", "Calculate the standard deviation of a 
        opt("sample", BOOL(), "Use the sample (n-1) formula instead of the population one.", default=False,
            value_phrases=_SAMPLE)],
       _stdev,
-      ["What is the standard deviation of {numbers}?", "Std dev of {numbers}", "{lead} {verb} how spread out {numbers} are (standard deviation)?"],
+      ["What is the standard deviation of {numbers}?", "Std dev of {numbers}",
+       "{lead} {verb} how spread out {numbers} are (standard deviation)?"],
       weak=Weak(note="Population standard deviation only."))
 
 STATS("variance", "calculate", "Calculate the variance of a list of numbers", "the variance", "variance",
@@ -838,7 +893,8 @@ def _corr(x, y):
 _PAIR = NUMS(4, 6, 1, 50, forms=("bracket",))
 STATS("correlation", "calculate", "Calculate the Pearson correlation between two lists", "r between -1 and 1",
       "correlation",
-      [req("x", _PAIR, "First variable.", names=("list_a", "xs")), req("y", _PAIR, "Second variable.", names=("list_b", "ys"))],
+      [req("x", _PAIR, "First variable.", names=("list_a", "xs")),
+       req("y", _PAIR, "Second variable.", names=("list_b", "ys"))],
       _corr,
       ["What is the correlation between {x} and {y}?", "Pearson r for x = {x} and y = {y}?",
        "{lead} {verb} how correlated {x} and {y} are?"],
@@ -864,22 +920,28 @@ STATS("z_score", "calculate", "Calculate the z-score of a value", "the z-score",
       [req("value", NUM(0, 200, decimals=1), "The observation.", names=("x", "score")),
        req("mean", NUM(0, 200, decimals=1), "Population mean.", names=("mu",)),
        req("std_dev", NUM(1, 40, decimals=1), "Population standard deviation (positive).", names=("sigma", "sd"))],
-      lambda value, mean, std_dev: (value - mean) / std_dev if std_dev > 0 else bad("std_dev", "is not positive", "a positive number"),
+      lambda value, mean, std_dev: (value - mean) / std_dev if std_dev > 0 else bad("std_dev", "is not positive",
+                                                                                    "a positive number"),
       ["What is the z-score of {value} if the mean is {mean} and the standard deviation is {std_dev}?",
        "I scored {value} on a test with mean {mean} and SD {std_dev}. What's my z-score?",
        "z for x = {value:d}, mu = {mean:d}, sigma = {std_dev:d}"])
 
-STATS("weighted_average", "calculate", "Calculate the weighted average of values", "the weighted mean", "weighted average",
+STATS("weighted_average", "calculate", "Calculate the weighted average of values", "the weighted mean",
+      "weighted average",
       [req("values", NUMS(2, 5, 50, 100, forms=("bracket",)), "The values.", names=("scores", "numbers")),
        req("weights", NUMS(2, 5, 1, 5, forms=("bracket",)), "One weight per value.", names=("w",))],
       lambda values, weights: sum(v * w for v, w in zip(values, weights)) / sum(weights)
-      if len(values) == len(weights) and sum(weights) else bad("weights", "length or total is wrong", "one positive weight per value"),
-      ["What is the weighted average of {values} with weights {weights}?", "My grades are {values} with weights {weights}; what's the weighted mean?"],
+      if len(values) == len(weights) and sum(weights) else bad("weights", "length or total is wrong",
+                                                               "one positive weight per value"),
+      ["What is the weighted average of {values} with weights {weights}?",
+       "My grades are {values} with weights {weights}; what's the weighted mean?"],
       where=lambda a: len(a["values"]) == len(a["weights"]))
 
-STATS("geometric_mean", "calculate", "Calculate the geometric mean of positive numbers", "the geometric mean", "geometric mean",
+STATS("geometric_mean", "calculate", "Calculate the geometric mean of positive numbers", "the geometric mean",
+      "geometric mean",
       [req("numbers", NUMS(2, 8, 1, 50), "Positive values.", names=_NUMBERS)],
-      lambda numbers: st.geometric_mean(numbers) if min(numbers) > 0 else bad("numbers", "contains a value <= 0", "positive numbers"),
+      lambda numbers: st.geometric_mean(numbers) if min(numbers) > 0 else bad("numbers", "contains a value <= 0",
+                                                                              "positive numbers"),
       ["What is the geometric mean of {numbers}?", "Geometric average of {numbers}?"])
 
 STATS("quartiles", "calculate", "Calculate the first, second and third quartiles", "Q1, Q2 and Q3", "quartiles",
@@ -919,7 +981,8 @@ STATS("detect_outliers", "", "Find outliers with the interquartile-range rule", 
        opt("multiplier", NUM(1, 3, decimals=1, whole=0.3), "IQR multiplier for the fences.", default=1.5,
            say=("with an IQR multiplier of {v}", "using {v} x IQR fences"))],
       _outliers,
-      ["Which values in {numbers} are outliers?", "Find outliers in {numbers}.", "Detect outliers in the data {numbers}."])
+      ["Which values in {numbers} are outliers?", "Find outliers in {numbers}.",
+       "Detect outliers in the data {numbers}."])
 
 # --------------------------------------------------------------------------------------------------
 # probability
@@ -943,7 +1006,8 @@ PROBA("binomial_probability", "calculate", "Calculate the binomial probability o
                           False: ("(exactly k)",)})],
       _binom,
       ["What is the probability of {successes} successes in {trials} trials with p = {probability}?",
-       "If I flip a biased coin {trials} times with heads probability {probability}, what is the chance of {successes} heads?",
+       "If I flip a biased coin {trials} times with heads probability {probability}, what is the chance of "
+       "{successes} heads?",
        "{lead} {verb} the binomial probability for n = {trials}, k = {successes}, p = {probability}?"],
       where=lambda a: a["successes"] <= a["trials"])
 
@@ -971,7 +1035,8 @@ PROBA("poisson_probability", "calculate", "Calculate the Poisson probability of 
       [req("rate", NUM(0.5, 12, decimals=1, whole=0.4), "Average number of events (lambda).", names=("lam", "mean")),
        req("k", INT(0, 15), "Number of events.", names=("events",))],
       lambda rate, k: math.exp(-rate) * rate ** k / math.factorial(k),
-      ["A call center gets {rate} calls per minute on average. What is the probability of exactly {k} calls in a minute?",
+      ["A call center gets {rate} calls per minute on average. What is the probability of exactly {k} calls in a "
+       "minute?",
        "Poisson probability of {k} events with lambda = {rate}?"])
 
 
@@ -989,9 +1054,11 @@ def _dice(target_sum, num_dice=2, sides=6):
 PROBA("dice_sum_probability", "calculate", "Calculate the probability that fair dice add up to a total",
       "the probability and the number of ways", "dice probability",
       [req("target_sum", INT(2, 18), "The total to hit.", names=("total", "target")),
-       opt("num_dice", INT(1, 5), "How many dice.", default=2, say=("with {v} dice", "rolling {v} dice"), names=("dice",)),
+       opt("num_dice", INT(1, 5), "How many dice.", default=2, say=("with {v} dice", "rolling {v} dice"),
+           names=("dice",)),
        opt("sides", ENUM((4, 6, 8, 10, 12, 20), {4: ("4-sided", "d4"), 6: ("6-sided", "d6"), 8: ("8-sided", "d8"),
-                                                  10: ("10-sided", "d10"), 12: ("12-sided", "d12"), 20: ("20-sided", "d20")}),
+                                                  10: ("10-sided", "d10"), 12: ("12-sided", "d12"),
+                                                  20: ("20-sided", "d20")}),
            "Faces per die.", default=6, say=("using {v} dice", "({v})"), names=("faces",))],
       _dice,
       ["What's the probability of rolling a total of {target_sum}?", "Chance that the dice add up to {target_sum}?",
@@ -1003,7 +1070,8 @@ PROBA("probability_at_least_one", "calculate", "Probability that an event happen
       [req("probability", PROB(0.01, 0.5), "Chance per trial.", names=("p",)),
        req("trials", INT(1, 50), "Number of independent trials.", names=("n", "attempts"))],
       lambda probability, trials: 1 - (1 - probability) ** trials,
-      ["If something has a {probability} chance each try, what's the chance it happens at least once in {trials} tries?",
+      ["If something has a {probability} chance each try, what's the chance it happens at least once in "
+       "{trials} tries?",
        "Probability of at least one success in {trials} trials at p = {probability}?"])
 
 PROBA("bayes_posterior", "calculate", "Apply Bayes' theorem to a test result", "the posterior probability",
@@ -1013,8 +1081,13 @@ PROBA("bayes_posterior", "calculate", "Apply Bayes' theorem to a test result", "
        req("false_positive_rate", PROB(0.05, 0.3), "P(positive | no condition).", names=("fpr",))],
       lambda prior, sensitivity, false_positive_rate: prior * sensitivity / (
           prior * sensitivity + (1 - prior) * false_positive_rate),
-      ["A disease affects {prior} of people. The test catches it with probability {sensitivity} and gives false positives {false_positive_rate} of the time. If I test positive, what's the chance I have it?",
+      ["A disease affects {prior} of people. The test catches it with probability {sensitivity} and gives false "
+       "positives {false_positive_rate} of the time. If I test positive, what's the chance I have it?",
        "Bayes: prior {prior}, sensitivity {sensitivity}, false positive rate {false_positive_rate}. Posterior?"])
+
+
+def _say_outcomes(v, rng):
+    return sf.joined([f"{sf.digits(o['value'])} with probability {sf.digits(o['probability'])}" for o in v], rng)
 
 
 def _dist(rng):
@@ -1031,8 +1104,7 @@ PROBA("expected_value", "calculate", "Calculate the expected value of a discrete
           "type": "object", "properties": {"value": {"type": "number"}, "probability": {"type": "number", "minimum": 0,
                                                                                          "maximum": 1}},
           "required": ["value", "probability"]}}, _dist,
-          lambda v, rng: sf.joined([f"{sf.digits(o['value'])} with probability {sf.digits(o['probability'])}" for o in v],
-                                   rng), array=True),
+          _say_outcomes, array=True),
            "Each outcome's value and probability (probabilities sum to 1).", names=("distribution",))],
       lambda outcomes: (lambda ev: {"expected_value": ev, "variance": sum(o["probability"] * (o["value"] - ev) ** 2
                                                                           for o in outcomes)})(

@@ -42,7 +42,8 @@ FIN("simple_interest", "calculate", "Calculate simple interest on a principal", 
      req("years", _YEARS, "Duration in years.", names=("time", "term_years"))],
     lambda principal, rate, years: {"interest": principal * rate / 100 * years,
                                     "total": principal * (1 + rate / 100 * years)},
-    ["What is the simple interest on {principal} at {rate} for {years}?", "Simple interest: {principal}, {rate} a year, {years}.",
+    ["What is the simple interest on {principal} at {rate} for {years}?",
+     "Simple interest: {principal}, {rate} a year, {years}.",
      "I lend {principal} at {rate} simple interest for {years}. How much interest do I earn?",
      "{lead} {verb} the simple interest for a principal of {principal}, a rate of {rate} and {years}?"])
 
@@ -52,7 +53,8 @@ def _compound(principal, rate, years, compounds_per_year=1):
     return {"final_amount": round(amount, 2), "interest_earned": round(amount - principal, 2)}
 
 
-FIN("compound_interest", "calculate", "Calculate the compound interest earned on a deposit", "the final amount and the interest earned",
+FIN("compound_interest", "calculate", "Calculate the compound interest earned on a deposit",
+    "the final amount and the interest earned",
     "compound interest",
     [req("principal", _P, "The initial deposit.", names=("amount", "principal_amount", "initial_amount")),
      req("rate", _RATE, "Annual interest rate.", names=("annual_rate", "interest_rate", "rate_of_interest")),
@@ -81,7 +83,8 @@ FIN("future_value_annuity", "calculate", "Calculate the future value of regular 
     [req("payment", MONEY(50, 5000), "Deposit each period.", names=("deposit", "pmt")),
      req("rate", PCT(0.5, 12, step=0.5), "Interest rate per period.", names=("rate_per_period",)),
      req("periods", INT(1, 480), "Number of deposits.", names=("n", "num_periods"))],
-    lambda payment, rate, periods: payment * periods if rate == 0 else payment * ((1 + rate / 100) ** periods - 1) / (rate / 100),
+    lambda payment, rate, periods: payment * periods if rate == 0
+    else payment * ((1 + rate / 100) ** periods - 1) / (rate / 100),
     ["If I deposit {payment} every period for {periods} periods at {rate} per period, how much will I have?",
      "Future value of an annuity: payment {payment}, rate {rate}, {periods} periods."])
 
@@ -93,7 +96,8 @@ def _loan(principal, annual_rate, years, payments_per_year=12):
 
 
 _PER_YEAR = {12: ("monthly",), 26: ("biweekly", "every two weeks"), 52: ("weekly",)}
-FIN("loan_payment", "calculate", "Calculate the periodic payment of a fixed-rate loan", "the payment per period, total paid and interest",
+FIN("loan_payment", "calculate", "Calculate the periodic payment of a fixed-rate loan",
+    "the payment per period, total paid and interest",
     "loan payment",
     [req("principal", MONEY(1000, 100000), "Amount borrowed.", names=("loan_amount", "amount")),
      req("annual_rate", _RATE, "Annual interest rate.", names=("interest_rate", "rate", "apr")),
@@ -118,12 +122,15 @@ def _mortgage(home_price, down_payment, annual_rate, years, property_tax_rate=0,
             "monthly_insurance": round(ins, 2), "total_monthly": round(base["monthly_payment"] + tax + ins, 2)}
 
 
-FIN("mortgage_payment", "calculate", "Calculate the monthly cost of a mortgage", "principal and interest, taxes, insurance and the total",
+FIN("mortgage_payment", "calculate", "Calculate the monthly cost of a mortgage",
+    "principal and interest, taxes, insurance and the total",
     "mortgage payment",
     [req("home_price", MONEY(80000, 1500000), "Purchase price of the home.", names=("price", "property_value")),
      req("down_payment", MONEY(5000, 300000), "Down payment.", names=("deposit",)),
      req("annual_rate", PCT(2, 9, step=0.125), "Annual interest rate.", names=("interest_rate", "rate")),
-     req("years", ENUM((10, 15, 20, 25, 30), {y: (f"{y} years", f"{y}-year", f"{sf.int_words(y)} years") for y in (10, 15, 20, 25, 30)}),
+     req("years",
+         ENUM((10, 15, 20, 25, 30),
+              {y: (f"{y} years", f"{y}-year", f"{sf.int_words(y)} years") for y in (10, 15, 20, 25, 30)}),
          "Term in years.", names=("term_years", "term")),
      opt("property_tax_rate", PCT(0.5, 2.5, step=0.1), "Yearly property tax as a share of the price.",
          say=("with property tax of {v}", "plus {v} property tax"), names=("tax_rate",)),
@@ -131,7 +138,8 @@ FIN("mortgage_payment", "calculate", "Calculate the monthly cost of a mortgage",
          say=("and {v} a year of insurance", "with insurance at {v} per year"), names=("annual_insurance",))],
     _mortgage,
     ["What's the monthly mortgage on a {home_price} house with {down_payment} down at {annual_rate} for {years}?",
-     "I'm buying a home for {home_price}, putting {down_payment} down, {years} mortgage at {annual_rate}. Monthly payment?",
+     "I'm buying a home for {home_price}, putting {down_payment} down, {years} mortgage at {annual_rate}. Monthly "
+     "payment?",
      "Mortgage: price {home_price}, down {down_payment}, rate {annual_rate}, term {years}."],
     where=lambda a: a["down_payment"] < a["home_price"] * 0.6,
     weak=Weak(note="Principal and interest only (no taxes or insurance)."))
@@ -191,14 +199,17 @@ def _irr(cash_flows):
 INV("net_present_value", "calculate", "Calculate the net present value of cash flows (the first at time 0)",
     "the NPV", "net present value",
     [req("rate", PCT(1, 20, step=0.5), "Discount rate per period.", names=("discount_rate",)),
-     req("cash_flows", _FLOWS, "Cash flows per period, starting with the initial investment (negative).", names=("flows",))],
+     req("cash_flows", _FLOWS, "Cash flows per period, starting with the initial investment (negative).",
+         names=("flows",))],
     _npv,
-    ["What is the NPV of {cash_flows} at a discount rate of {rate}?", "Net present value at {rate} for cash flows {cash_flows}?",
+    ["What is the NPV of {cash_flows} at a discount rate of {rate}?",
+     "Net present value at {rate} for cash flows {cash_flows}?",
      "A project costs and returns {cash_flows}. Is it worth it at {rate}? Give me the NPV."])
 
 INV("internal_rate_of_return", "calculate", "Calculate the internal rate of return of a series of cash flows",
     "the IRR in percent", "IRR",
-    [req("cash_flows", _FLOWS, "Cash flows per period, starting with the initial investment (negative).", names=("flows",))],
+    [req("cash_flows", _FLOWS, "Cash flows per period, starting with the initial investment (negative).",
+         names=("flows",))],
     _irr,
     ["What is the IRR of the cash flows {cash_flows}?", "Internal rate of return for {cash_flows}?"],
     where=lambda a: sum(a["cash_flows"]) > 0)
@@ -206,12 +217,14 @@ INV("internal_rate_of_return", "calculate", "Calculate the internal rate of retu
 INV("return_on_investment", "calculate", "Calculate return on investment", "the gain and ROI in percent", "ROI",
     [req("initial_investment", MONEY(100, 100000), "Amount invested.", names=("cost", "investment")),
      req("final_value", MONEY(50, 200000), "Value at the end.", names=("current_value", "return_value"))],
-    lambda initial_investment, final_value: {"gain": final_value - initial_investment,
-                                             "roi_percent": (final_value - initial_investment) / initial_investment * 100},
+    lambda initial_investment, final_value: {
+        "gain": final_value - initial_investment,
+        "roi_percent": (final_value - initial_investment) / initial_investment * 100},
     ["I invested {initial_investment} and it's now worth {final_value}. What's my ROI?",
      "ROI for an investment of {initial_investment} that returned {final_value}?"])
 
-INV("payback_period", "calculate", "Calculate how many years an investment takes to pay back", "the payback period in years",
+INV("payback_period", "calculate", "Calculate how many years an investment takes to pay back",
+    "the payback period in years",
     "payback period",
     [req("initial_investment", MONEY(1000, 500000), "Up-front cost.", names=("cost",)),
      req("annual_cash_flow", MONEY(100, 100000), "Yearly net inflow.", names=("yearly_savings", "cash_flow"))],
@@ -219,7 +232,8 @@ INV("payback_period", "calculate", "Calculate how many years an investment takes
     ["How long until a {initial_investment} investment that brings in {annual_cash_flow} a year pays for itself?",
      "Payback period: cost {initial_investment}, annual cash flow {annual_cash_flow}."])
 
-INV("cagr", "calculate", "Calculate the compound annual growth rate", "the CAGR in percent", "compound annual growth rate",
+INV("cagr", "calculate", "Calculate the compound annual growth rate", "the CAGR in percent",
+    "compound annual growth rate",
     [req("start_value", MONEY(100, 100000), "Starting value.", names=("beginning_value", "initial")),
      req("end_value", MONEY(100, 300000), "Ending value.", names=("ending_value", "final")),
      req("years", QTY(1, 30, "years", integer=True), "Number of years.", names=("periods",))],
@@ -295,10 +309,12 @@ FIN("credit_card_payoff", "calculate", "Calculate how long it takes to pay off a
 FIN("hourly_to_annual_salary", "convert", "Convert an hourly wage into yearly, monthly and weekly pay",
     "annual, monthly and weekly pay", "annual salary",
     [req("hourly_wage", MONEY(8, 150), "Pay per hour.", names=("wage", "hourly_rate")),
-     opt("hours_per_week", INT(10, 60), "Hours worked per week.", default=40, say=("working {v} hours a week", "at {v} hours per week")),
+     opt("hours_per_week", INT(10, 60), "Hours worked per week.", default=40,
+         say=("working {v} hours a week", "at {v} hours per week")),
      opt("weeks_per_year", INT(40, 52), "Weeks worked per year.", default=52, say=("for {v} weeks a year",))],
     lambda hourly_wage, hours_per_week=40, weeks_per_year=52: {
-        "annual": hourly_wage * hours_per_week * weeks_per_year, "monthly": hourly_wage * hours_per_week * weeks_per_year / 12,
+        "annual": hourly_wage * hours_per_week * weeks_per_year,
+        "monthly": hourly_wage * hours_per_week * weeks_per_year / 12,
         "weekly": hourly_wage * hours_per_week},
     ["What is {hourly_wage} an hour as a yearly salary?", "Convert an hourly wage of {hourly_wage} to annual pay.",
      "I earn {hourly_wage} per hour. How much is that a year?"])
@@ -310,7 +326,8 @@ FIN("straight_line_depreciation", "calculate", "Calculate straight-line deprecia
      req("useful_life_years", INT(2, 20), "Useful life in years.", names=("life", "years"))],
     lambda cost, salvage_value, useful_life_years: (lambda d: {"annual_depreciation": d, "book_values": [
         cost - d * y for y in range(useful_life_years + 1)]})((cost - salvage_value) / useful_life_years),
-    ["A machine costs {cost}, lasts {useful_life_years} years and is worth {salvage_value} at the end. What's the yearly depreciation?",
+    ["A machine costs {cost}, lasts {useful_life_years} years and is worth {salvage_value} at the end. What's the "
+     "yearly depreciation?",
      "Straight-line depreciation: cost {cost}, salvage {salvage_value}, life {useful_life_years} years."],
     where=lambda a: a["salvage_value"] < a["cost"])
 
@@ -342,16 +359,20 @@ FIN("convert_currency", "", "Convert an amount between currencies at the fixed r
     weak=Weak(enums={"from_currency": ("USD", "EUR", "GBP"), "to_currency": ("USD", "EUR", "GBP")},
               note="Only USD, EUR and GBP."))
 
-FIN("income_tax", "calculate", "Calculate income tax with progressive brackets", "the tax, effective and marginal rates",
+FIN("income_tax", "calculate", "Calculate income tax with progressive brackets",
+    "the tax, effective and marginal rates",
     "income tax",
     [req("income", MONEY(5000, 900000, cents=False), "Annual taxable income.", names=("annual_income", "salary")),
-     req("filing_status", ENUM(tuple(tables.TAX_BRACKETS), {"single": ("single",), "married_joint": ("married filing jointly", "married, filing jointly"),
+     req("filing_status",
+         ENUM(tuple(tables.TAX_BRACKETS),
+              {"single": ("single",), "married_joint": ("married filing jointly", "married, filing jointly"),
                                                              "head_of_household": ("head of household",)}),
          "Filing status.", names=("status",)),
      opt("deductions", MONEY(1000, 30000, cents=False), "Deductions subtracted from income.", default=0,
          say=("with {v} in deductions", "after deducting {v}"))],
     lambda income, filing_status, deductions=0: tables.progressive_tax(max(income - deductions, 0), filing_status),
-    ["How much income tax do I owe on {income} filing as {filing_status}?", "Tax on {income} for a {filing_status} filer?",
+    ["How much income tax do I owe on {income} filing as {filing_status}?",
+     "Tax on {income} for a {filing_status} filer?",
      "{lead} {verb} my income tax? Income {income}, status {filing_status}."],
     module="tax", weak=Weak(note="No deductions."))
 
@@ -363,17 +384,20 @@ _PRICE = MONEY(1, 5000)
 PRICE("sales_tax", "calculate", "Calculate sales tax and the total price", "the tax and the total", "sales tax",
       [req("amount", _PRICE, "Price before tax.", names=("price", "subtotal")),
        req("tax_rate", PCT(1, 25, step=0.25), "Sales tax rate.", names=("rate",))],
-      lambda amount, tax_rate: {"tax": round(amount * tax_rate / 100, 2), "total": round(amount * (1 + tax_rate / 100), 2)},
+      lambda amount, tax_rate: {"tax": round(amount * tax_rate / 100, 2),
+                                "total": round(amount * (1 + tax_rate / 100), 2)},
       ["What's the sales tax on {amount} at {tax_rate}?", "Total price of {amount} with {tax_rate} tax?",
        "I'm buying something for {amount} and tax is {tax_rate}. What do I pay?"], module="tax")
 
 
 def _tip(bill_amount, tip_percent=15, split=1):
     tip = bill_amount * tip_percent / 100
-    return {"tip": round(tip, 2), "total": round(bill_amount + tip, 2), "per_person": round((bill_amount + tip) / split, 2)}
+    return {"tip": round(tip, 2), "total": round(bill_amount + tip, 2),
+            "per_person": round((bill_amount + tip) / split, 2)}
 
 
-PRICE("tip", "calculate", "Calculate the tip and the total for a restaurant bill", "the tip, total and share per person",
+PRICE("tip", "calculate", "Calculate the tip and the total for a restaurant bill",
+      "the tip, total and share per person",
       "tip",
       [req("bill_amount", MONEY(5, 800), "The bill before tip.", names=("bill", "amount")),
        opt("tip_percent", PCT(5, 30, step=1), "Tip percentage.", default=15, say=("with a {v} tip", "tipping {v}"),
@@ -381,60 +405,75 @@ PRICE("tip", "calculate", "Calculate the tip and the total for a restaurant bill
        opt("split", INT(2, 12), "Number of people sharing the bill.", default=1,
            say=("split between {v} people", "shared by {v}"), names=("people", "num_people"))],
       _tip,
-      ["How much should I tip on a {bill_amount} bill?", "Tip on {bill_amount}?", "{lead} {verb} the tip for a dinner bill of {bill_amount}?"],
+      ["How much should I tip on a {bill_amount} bill?", "Tip on {bill_amount}?",
+       "{lead} {verb} the tip for a dinner bill of {bill_amount}?"],
       weak=Weak(drop=("split",), note="Does not split the bill."))
 
-PRICE("discount_price", "calculate", "Calculate the price after a percentage discount", "the final price and the savings",
+PRICE("discount_price", "calculate", "Calculate the price after a percentage discount",
+      "the final price and the savings",
       "discounted price",
       [req("original_price", _PRICE, "Price before the discount.", names=("price",)),
        req("discount_percent", PCT(5, 80, step=5), "Discount percentage.", names=("discount", "percent_off"))],
       lambda original_price, discount_percent: {"final_price": round(original_price * (1 - discount_percent / 100), 2),
                                                 "savings": round(original_price * discount_percent / 100, 2)},
       ["A jacket costs {original_price} and is {discount_percent} off. What's the sale price?",
-       "Price after {discount_percent} discount on {original_price}?", "What do I pay for {original_price} with {discount_percent} off?"])
+       "Price after {discount_percent} discount on {original_price}?",
+       "What do I pay for {original_price} with {discount_percent} off?"])
 
 PRICE("markup_price", "calculate", "Calculate a selling price from cost and markup", "the selling price and profit",
       "price with markup",
-      [req("cost", _PRICE, "Unit cost.", names=("unit_cost",)), req("markup_percent", PCT(5, 200, step=5), "Markup on cost.", names=("markup",))],
+      [req("cost", _PRICE, "Unit cost.", names=("unit_cost",)),
+       req("markup_percent", PCT(5, 200, step=5), "Markup on cost.", names=("markup",))],
       lambda cost, markup_percent: {"price": cost * (1 + markup_percent / 100), "profit": cost * markup_percent / 100},
       ["If an item costs {cost} and I mark it up {markup_percent}, what should I sell it for?",
        "Selling price for cost {cost} with a {markup_percent} markup?"])
 
-PRICE("profit_margin", "calculate", "Calculate gross profit and margin", "the profit and the margin in percent", "profit margin",
-      [req("revenue", MONEY(100, 1000000), "Revenue.", names=("sales", "price")), req("cost", MONEY(50, 900000), "Cost.", names=("costs",))],
+PRICE("profit_margin", "calculate", "Calculate gross profit and margin", "the profit and the margin in percent",
+      "profit margin",
+      [req("revenue", MONEY(100, 1000000), "Revenue.", names=("sales", "price")),
+       req("cost", MONEY(50, 900000), "Cost.", names=("costs",))],
       lambda revenue, cost: {"profit": revenue - cost, "margin_percent": (revenue - cost) / revenue * 100},
-      ["Revenue was {revenue} and costs were {cost}. What's the profit margin?", "Profit margin for revenue {revenue}, cost {cost}?"])
+      ["Revenue was {revenue} and costs were {cost}. What's the profit margin?",
+       "Profit margin for revenue {revenue}, cost {cost}?"])
 
-PRICE("break_even_point", "calculate", "Calculate the break-even quantity", "the units and revenue needed to break even",
+PRICE("break_even_point", "calculate", "Calculate the break-even quantity",
+      "the units and revenue needed to break even",
       "break-even point",
       [req("fixed_costs", MONEY(1000, 500000), "Fixed costs.", names=("fixed",)),
        req("price_per_unit", MONEY(5, 500), "Selling price per unit.", names=("price",)),
        req("variable_cost_per_unit", MONEY(1, 400), "Variable cost per unit.", names=("variable_cost",))],
-      lambda fixed_costs, price_per_unit, variable_cost_per_unit: (lambda u: {"units": u, "revenue": u * price_per_unit})(
+      lambda fixed_costs, price_per_unit, variable_cost_per_unit: (lambda u: {"units": u,
+                                                                              "revenue": u * price_per_unit})(
           fixed_costs / (price_per_unit - variable_cost_per_unit)) if price_per_unit > variable_cost_per_unit else bad(
           "price_per_unit", "is not above the variable cost", "a price above the variable cost per unit"),
-      ["With fixed costs of {fixed_costs}, a price of {price_per_unit} and a variable cost of {variable_cost_per_unit} per unit, how many units to break even?",
+      ["With fixed costs of {fixed_costs}, a price of {price_per_unit} and a variable cost of "
+       "{variable_cost_per_unit} per unit, how many units to break even?",
        "Break-even point: fixed {fixed_costs}, price {price_per_unit}, variable cost {variable_cost_per_unit}."],
       where=lambda a: a["price_per_unit"] > a["variable_cost_per_unit"] * 1.05)
 
 PRICE("unit_price", "calculate", "Calculate the price per unit to compare offers", "the price per unit", "unit price",
       [req("total_price", MONEY(1, 500), "Price of the package.", names=("price",)),
-       req("quantity", NUM(1, 5000, decimals=1), "Units in the package (grams, items, ml …).", names=("units", "amount"))],
+       req("quantity", NUM(1, 5000, decimals=1), "Units in the package (grams, items, ml …).",
+           names=("units", "amount"))],
       lambda total_price, quantity: total_price / quantity,
-      ["A pack of {quantity} costs {total_price}. What's the price per unit?", "Unit price for {total_price} and quantity {quantity}?"])
+      ["A pack of {quantity} costs {total_price}. What's the price per unit?",
+       "Unit price for {total_price} and quantity {quantity}?"])
 
-PRICE("vat_breakdown", "calculate", "Split a gross (VAT-inclusive) amount into net amount and VAT", "the net amount and the VAT",
+PRICE("vat_breakdown", "calculate", "Split a gross (VAT-inclusive) amount into net amount and VAT",
+      "the net amount and the VAT",
       "VAT breakdown",
       [req("gross_amount", _PRICE, "Price including VAT.", names=("gross", "amount")),
        req("vat_rate", PCT(5, 27, step=1), "VAT rate.", names=("rate",))],
       lambda gross_amount, vat_rate: (lambda net: {"net": round(net, 2), "vat": round(gross_amount - net, 2)})(
           gross_amount / (1 + vat_rate / 100)),
-      ["How much VAT is included in {gross_amount} at {vat_rate}?", "Net price of {gross_amount} including {vat_rate} VAT?"],
+      ["How much VAT is included in {gross_amount} at {vat_rate}?",
+       "Net price of {gross_amount} including {vat_rate} VAT?"],
       module="tax")
 
 PRICE("fuel_cost", "calculate", "Calculate the fuel cost of a trip", "litres used and the cost", "trip fuel cost",
       [req("distance_km", QTY(5, 2000, "km"), "Trip distance in kilometers.", names=("distance",)),
-       req("fuel_efficiency", QTY(3, 15, "L/100km", decimals=1, whole=0.3), "Consumption in litres per 100 km.", names=("consumption",)),
+       req("fuel_efficiency", QTY(3, 15, "L/100km", decimals=1, whole=0.3), "Consumption in litres per 100 km.",
+           names=("consumption",)),
        req("fuel_price", NUM(0.8, 2.5, decimals=2, whole=0), "Price per litre.", names=("price_per_liter",))],
       lambda distance_km, fuel_efficiency, fuel_price: (lambda litres: {"litres": litres, "cost": litres * fuel_price})(
           distance_km * fuel_efficiency / 100),
@@ -449,7 +488,8 @@ PRICE("electricity_cost", "calculate", "Calculate the electricity cost of runnin
        req("price_per_kwh", NUM(0.05, 0.6, decimals=2, whole=0), "Price per kWh.", names=("rate",))],
       lambda power_watts, hours_per_day, days, price_per_kwh: (lambda kwh: {"kwh": kwh, "cost": kwh * price_per_kwh})(
           power_watts * hours_per_day * days / 1000),
-      ["How much does it cost to run a {power_watts} heater {hours_per_day} hours a day for {days} days at {price_per_kwh} per kWh?",
+      ["How much does it cost to run a {power_watts} heater {hours_per_day} hours a day for {days} days at "
+       "{price_per_kwh} per kWh?",
        "Electricity cost: {power_watts}, {hours_per_day} h/day, {days} days, {price_per_kwh}/kWh."], module="energy")
 
 SPECS = FIN.specs + INV.specs + PRICE.specs

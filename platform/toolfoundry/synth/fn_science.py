@@ -62,7 +62,8 @@ PHYS("final_velocity", "calculate", "Calculate the final velocity under constant
      lambda initial_velocity, acceleration, time: initial_velocity + acceleration * time,
      ["A car moving at {initial_velocity} accelerates at {acceleration} for {time}. How fast is it going?",
       "Final velocity with u = {initial_velocity}, a = {acceleration}, t = {time}?",
-      "{lead} {verb} the final speed of an object starting at {initial_velocity} with acceleration {acceleration} after {time}?"])
+      "{lead} {verb} the final speed of an object starting at {initial_velocity} with acceleration {acceleration} "
+      "after {time}?"])
 
 PHYS("displacement", "calculate", "Calculate displacement under constant acceleration (s = u*t + a*t^2/2)",
      "the displacement in meters", "displacement",
@@ -83,7 +84,8 @@ PHYS("free_fall", "calculate", "Calculate fall time and impact speed of an objec
      "the fall time and impact velocity", "free fall",
      [req("height", QTY(1, 500, "m"), "Drop height in meters.", names=("h", "drop_height")), _GRAVITY],
      _free_fall,
-     ["How long does it take a rock dropped from {height} to hit the ground?", "Free fall from {height}: time and impact speed?",
+     ["How long does it take a rock dropped from {height} to hit the ground?",
+      "Free fall from {height}: time and impact speed?",
       "{lead} {verb} the fall time for a drop of {height}?"],
      weak=Weak(note="Earth gravity only."))
 
@@ -121,7 +123,8 @@ PHYS("kinetic_energy", "calculate", "Calculate kinetic energy (KE = m*v^2/2)", "
 
 PHYS("potential_energy", "calculate", "Calculate gravitational potential energy (PE = m*g*h)", "the energy in joules",
      "potential energy",
-     [req("mass", _MASS, "Mass in kilograms.", names=("m",)), req("height", QTY(0.5, 1000, "m"), "Height in meters.", names=("h",)),
+     [req("mass", _MASS, "Mass in kilograms.", names=("m",)),
+      req("height", QTY(0.5, 1000, "m"), "Height in meters.", names=("h",)),
       _GRAVITY],
      lambda mass, height, gravity=G_EARTH: mass * gravity * height,
      ["What is the potential energy of a {mass} mass lifted {height}?", "PE of {mass} at a height of {height}?",
@@ -149,24 +152,28 @@ _VOLT = QTY(1, 240, "V")
 _AMP = QTY(0.01, 30, "A", whole=0.3)
 _OHM = QTY(1, 10000, "ohm")
 PHYS("voltage", "calculate", "Calculate voltage with Ohm's law (V = I*R)", "the voltage in volts", "voltage",
-     [req("current", _AMP, "Current in amperes.", names=("i", "amps")), req("resistance", _OHM, "Resistance in ohms.", names=("r", "ohms"))],
+     [req("current", _AMP, "Current in amperes.", names=("i", "amps")),
+      req("resistance", _OHM, "Resistance in ohms.", names=("r", "ohms"))],
      lambda current, resistance: current * resistance,
      ["What voltage drives {current} through {resistance}?", "V = I*R with I = {current} and R = {resistance}?",
       "{lead} {verb} the voltage across a {resistance} resistor carrying {current}?"], module="electric")
 
 PHYS("current", "calculate", "Calculate current with Ohm's law (I = V/R)", "the current in amperes", "current",
-     [req("voltage", _VOLT, "Voltage in volts.", names=("v", "volts")), req("resistance", _OHM, "Resistance in ohms.", names=("r", "ohms"))],
+     [req("voltage", _VOLT, "Voltage in volts.", names=("v", "volts")),
+      req("resistance", _OHM, "Resistance in ohms.", names=("r", "ohms"))],
      lambda voltage, resistance: voltage / resistance,
      ["How much current flows through {resistance} at {voltage}?", "Current for V = {voltage}, R = {resistance}?",
       "A {voltage} battery is connected to a {resistance} resistor. What current flows?"], module="electric")
 
 PHYS("resistance", "calculate", "Calculate resistance with Ohm's law (R = V/I)", "the resistance in ohms", "resistance",
-     [req("voltage", _VOLT, "Voltage in volts.", names=("v",)), req("current", _AMP, "Current in amperes.", names=("i",))],
+     [req("voltage", _VOLT, "Voltage in volts.", names=("v",)),
+      req("current", _AMP, "Current in amperes.", names=("i",))],
      lambda voltage, current: voltage / current,
      ["What resistance gives {current} at {voltage}?", "R = V/I for {voltage} and {current}?"], module="electric")
 
 PHYS("electrical_power", "calculate", "Calculate electrical power (P = V*I)", "the power in watts", "electrical power",
-     [req("voltage", _VOLT, "Voltage in volts.", names=("v",)), req("current", _AMP, "Current in amperes.", names=("i",))],
+     [req("voltage", _VOLT, "Voltage in volts.", names=("v",)),
+      req("current", _AMP, "Current in amperes.", names=("i",))],
      lambda voltage, current: voltage * current,
      ["How many watts does a device drawing {current} at {voltage} use?", "Power for {voltage} and {current}?"],
      module="electric")
@@ -175,22 +182,27 @@ PHYS("equivalent_resistance", "calculate", "Calculate the total resistance of re
      "the equivalent resistance in ohms", "equivalent resistance",
      [req("resistances", NUMS(2, 6, 1, 1000, forms=("and", "bracket", "commas")), "Each resistance in ohms.",
           names=("resistors", "values")),
-      req("configuration", ENUM(("series", "parallel"), {"series": ("in series", "series"), "parallel": ("in parallel", "parallel")}),
+      req("configuration",
+          ENUM(("series", "parallel"), {"series": ("in series", "series"), "parallel": ("in parallel", "parallel")}),
           "How the resistors are connected.", names=("mode", "connection"))],
      lambda resistances, configuration: sum(resistances) if configuration == "series"
-     else 1 / sum(1 / r for r in resistances) if min(resistances) > 0 else bad("resistances", "contains 0", "positive values"),
+     else 1 / sum(1 / r for r in resistances) if min(resistances) > 0 else bad("resistances", "contains 0",
+                                                                               "positive values"),
      ["What is the total resistance of {resistances} ohm resistors connected {configuration}?",
       "Equivalent resistance of {resistances} ohms, {configuration}?",
       "I wire resistors of {resistances} ohms {configuration}. What's the combined resistance?"], module="electric",
      weak=Weak(enums={"configuration": ("series",)}, note="Series circuits only."))
 
 PHYS("density", "calculate", "Calculate density from mass and volume", "the density in kg/m^3", "density",
-     [req("mass", _MASS, "Mass in kilograms.", names=("m",)), req("volume", QTY(0.001, 10, "m3", decimals=3), "Volume in cubic meters.", names=("v",))],
+     [req("mass", _MASS, "Mass in kilograms.", names=("m",)),
+      req("volume", QTY(0.001, 10, "m3", decimals=3), "Volume in cubic meters.", names=("v",))],
      lambda mass, volume: mass / volume,
-     ["What is the density of an object with mass {mass} and volume {volume}?", "Density for {mass} occupying {volume}?"])
+     ["What is the density of an object with mass {mass} and volume {volume}?",
+      "Density for {mass} occupying {volume}?"])
 
 PHYS("pressure", "calculate", "Calculate pressure from force and area (P = F/A)", "the pressure in pascals", "pressure",
-     [req("force", QTY(1, 50000, "N"), "Force in newtons.", names=("f",)), req("area", QTY(0.01, 100, "m2"), "Area in square meters.", names=("a",))],
+     [req("force", QTY(1, 50000, "N"), "Force in newtons.", names=("f",)),
+      req("area", QTY(0.01, 100, "m2"), "Area in square meters.", names=("a",))],
      lambda force, area: force / area,
      ["What pressure does {force} exert on {area}?", "Pressure for F = {force}, A = {area}?"])
 
@@ -198,13 +210,15 @@ PHYS("wave_speed", "calculate", "Calculate wave speed from frequency and wavelen
      [req("frequency", QTY(1, 20000, "Hz"), "Frequency in hertz.", names=("f",)),
       req("wavelength", QTY(0.01, 100, "m"), "Wavelength in meters.", names=("lambda_m", "wave_length"))],
      lambda frequency, wavelength: frequency * wavelength,
-     ["How fast does a wave with frequency {frequency} and wavelength {wavelength} travel?", "Wave speed for f = {frequency}, wavelength {wavelength}?"])
+     ["How fast does a wave with frequency {frequency} and wavelength {wavelength} travel?",
+      "Wave speed for f = {frequency}, wavelength {wavelength}?"])
 
 PHYS("wavelength", "calculate", "Calculate wavelength from frequency and propagation speed", "the wavelength in meters",
      "wavelength",
      [req("frequency", SCI(1, 9.9, 3, 15), "Frequency in hertz.", names=("f",)),
       opt("speed", QTY(300, 1500, "m/s", whole=0.9), "Propagation speed in m/s (light in vacuum by default).",
-          default=C_LIGHT, say=("in a medium where waves travel at {v}", "with a wave speed of {v}"), names=("velocity",))],
+          default=C_LIGHT, say=("in a medium where waves travel at {v}", "with a wave speed of {v}"),
+          names=("velocity",))],
      lambda frequency, speed=C_LIGHT: speed / frequency,
      ["What is the wavelength of radiation at {frequency} Hz?", "Wavelength for a frequency of {frequency} hertz?"],
      weak=Weak(note="Electromagnetic waves in vacuum only."))
@@ -227,7 +241,8 @@ PHYS("escape_velocity", "calculate", "Calculate the escape velocity from a body'
       "Escape speed for M = {mass} kg, R = {radius} m?"])
 
 PHYS("momentum", "calculate", "Calculate linear momentum (p = m*v)", "the momentum in kg*m/s", "momentum",
-     [req("mass", _MASS, "Mass in kilograms.", names=("m",)), req("velocity", _SPEED, "Velocity in m/s.", names=("v",))],
+     [req("mass", _MASS, "Mass in kilograms.", names=("m",)),
+      req("velocity", _SPEED, "Velocity in m/s.", names=("v",))],
      lambda mass, velocity: mass * velocity,
      ["What is the momentum of a {mass} object moving at {velocity}?", "p for m = {mass}, v = {velocity}?"])
 
@@ -250,7 +265,8 @@ PHYS("heat_energy", "calculate", "Calculate heat needed to change a mass's tempe
      "the heat in joules", "heat energy",
      [req("mass", QTY(0.1, 100, "kg"), "Mass in kilograms.", names=("m",)),
       req("specific_heat", QTY(100, 4200, "J/kgK", whole=0.9), "Specific heat capacity in J/(kg*K).", names=("c",)),
-      req("temperature_change", QTY(1, 100, "C"), "Temperature change in degrees Celsius (or kelvin).", names=("delta_t", "dt"))],
+      req("temperature_change", QTY(1, 100, "C"), "Temperature change in degrees Celsius (or kelvin).",
+          names=("delta_t", "dt"))],
      lambda mass, specific_heat, temperature_change: mass * specific_heat * temperature_change,
      ["How much heat raises {mass} of a material with specific heat {specific_heat} by {temperature_change}?",
       "Q = m c dT with m = {mass}, c = {specific_heat}, dT = {temperature_change}."])
@@ -258,7 +274,8 @@ PHYS("heat_energy", "calculate", "Calculate heat needed to change a mass's tempe
 PHYS("spring_force", "calculate", "Calculate the restoring force of a spring (Hooke's law)", "the force in newtons",
      "spring force",
      [req("spring_constant", QTY(1, 5000, "N/m"), "Spring constant in N/m.", names=("k",)),
-      req("displacement", QTY(0.01, 2, "m", decimals=2, whole=0.1), "Extension or compression in meters.", names=("x",))],
+      req("displacement", QTY(0.01, 2, "m", decimals=2, whole=0.1), "Extension or compression in meters.",
+          names=("x",))],
      lambda spring_constant, displacement: spring_constant * displacement,
      ["What force does a spring with k = {spring_constant} exert when stretched {displacement}?",
       "Hooke's law: k = {spring_constant}, x = {displacement}."])
@@ -270,12 +287,14 @@ PHYS("photon_energy", "calculate", "Calculate a photon's energy from its wavelen
          H_PLANCK * C_LIGHT / (wavelength_nm * 1e-9)),
      ["What is the energy of a photon with wavelength {wavelength_nm}?", "Photon energy at {wavelength_nm}?"])
 
-PHYS("capacitor_energy", "calculate", "Calculate the energy stored in a capacitor (E = C*V^2/2)", "the energy in joules",
+PHYS("capacitor_energy", "calculate", "Calculate the energy stored in a capacitor (E = C*V^2/2)",
+     "the energy in joules",
      "energy stored in a capacitor",
      [req("capacitance", NUM(0.0001, 0.05, decimals=4, whole=0), "Capacitance in farads.", names=("c",)),
       req("voltage", _VOLT, "Voltage in volts.", names=("v",))],
      lambda capacitance, voltage: capacitance * voltage ** 2 / 2,
-     ["How much energy is in a {capacitance} F capacitor charged to {voltage}?", "Capacitor energy: C = {capacitance} F, V = {voltage}."],
+     ["How much energy is in a {capacitance} F capacitor charged to {voltage}?",
+      "Capacitor energy: C = {capacitance} F, V = {voltage}."],
      module="electric")
 
 PHYS("thin_lens_image_distance", "calculate", "Find the image distance for a thin lens (1/f = 1/do + 1/di)",
@@ -320,13 +339,16 @@ def _composition(formula):
     return {el: tables.ELEMENTS[el][2] * n / total * 100 for el, n in counts.items()}
 
 
-CHEM("molar_mass", "calculate", "Calculate the molar mass of a chemical formula", "the molar mass in g/mol", "molar mass",
+CHEM("molar_mass", "calculate", "Calculate the molar mass of a chemical formula", "the molar mass in g/mol",
+     "molar mass",
      [req("formula", _FORMULA, _FORMULA_DOC, names=("compound", "chemical_formula"))],
      lambda formula: {"molar_mass": tables.molar_mass(formula), "unit": "g/mol"},
-     ["What is the molar mass of {formula}?", "Molar mass of {formula}, please.", "{lead} {verb} the molecular weight of {formula}?",
+     ["What is the molar mass of {formula}?", "Molar mass of {formula}, please.",
+      "{lead} {verb} the molecular weight of {formula}?",
       "How many grams does one mole of {formula} weigh?"])
 
-CHEM("moles_from_mass", "convert", "Convert a mass in grams of a compound to moles", "the amount in moles", "number of moles",
+CHEM("moles_from_mass", "convert", "Convert a mass in grams of a compound to moles", "the amount in moles",
+     "number of moles",
      [req("mass_grams", QTY(0.1, 1000, "g"), "Mass in grams.", names=("mass", "grams")),
       req("formula", _FORMULA, _FORMULA_DOC, names=("compound",))],
      lambda mass_grams, formula: mass_grams / tables.molar_mass(formula),
@@ -344,15 +366,18 @@ CHEM("molarity", "calculate", "Calculate molar concentration from moles of solut
      [req("moles", QTY(0.01, 10, "mol"), "Moles of solute.", names=("n", "solute_moles")),
       req("volume_liters", QTY(0.05, 20, "L"), "Volume of solution in liters.", names=("volume",))],
      lambda moles, volume_liters: moles / volume_liters,
-     ["What is the molarity of {moles} of solute in {volume_liters} of solution?", "Concentration for {moles} dissolved in {volume_liters}?"])
+     ["What is the molarity of {moles} of solute in {volume_liters} of solution?",
+      "Concentration for {moles} dissolved in {volume_liters}?"])
 
 CHEM("dilution_volume", "calculate", "Find the final volume of a dilution (C1*V1 = C2*V2)", "the final volume",
      "dilution volume",
      [req("initial_concentration", NUM(0.5, 18, decimals=1), "Starting concentration (M).", names=("c1",)),
       req("initial_volume", QTY(1, 1000, "mL"), "Starting volume in mL.", names=("v1",)),
       req("final_concentration", NUM(0.01, 5, decimals=2), "Target concentration (M).", names=("c2",))],
-     lambda initial_concentration, initial_volume, final_concentration: initial_concentration * initial_volume / final_concentration,
-     ["I have {initial_volume} of a {initial_concentration} M solution. What volume do I get when I dilute it to {final_concentration} M?",
+     lambda initial_concentration, initial_volume, final_concentration:
+     initial_concentration * initial_volume / final_concentration,
+     ["I have {initial_volume} of a {initial_concentration} M solution. What volume do I get when I dilute it to "
+      "{final_concentration} M?",
       "Dilution: C1 = {initial_concentration} M, V1 = {initial_volume}, C2 = {final_concentration} M. Find V2."],
      where=lambda a: a["final_concentration"] < a["initial_concentration"])
 
@@ -381,15 +406,18 @@ CHEM("ideal_gas_volume", "calculate", "Calculate gas volume with the ideal gas l
       "V = nRT/P with n = {moles}, T = {temperature_kelvin}, P = {pressure_atm}."])
 
 CHEM("ph_from_concentration", "calculate", "Calculate pH from the hydrogen-ion concentration", "the pH and pOH", "pH",
-     [req("h_concentration", SCI(1, 9.9, -13, -1), "H+ concentration in mol/L.", names=("hydrogen_ion_concentration", "h_plus"))],
+     [req("h_concentration", SCI(1, 9.9, -13, -1), "H+ concentration in mol/L.",
+          names=("hydrogen_ion_concentration", "h_plus"))],
      lambda h_concentration: (lambda ph: {"ph": ph, "poh": 14 - ph, "acidic": ph < 7})(-math.log10(h_concentration)),
-     ["What is the pH of a solution with [H+] = {h_concentration} M?", "pH for a hydrogen ion concentration of {h_concentration} mol/L?"])
+     ["What is the pH of a solution with [H+] = {h_concentration} M?",
+      "pH for a hydrogen ion concentration of {h_concentration} mol/L?"])
 
 CHEM("half_life_remaining", "calculate", "Calculate how much of a radioactive sample remains after some time",
      "the remaining amount", "remaining amount after decay",
      [req("initial_amount", QTY(1, 1000, "g"), "Starting amount.", names=("n0", "initial")),
       req("half_life", QTY(1, 100, "years", integer=True), "Half-life.", names=("t_half",)),
-      req("elapsed_time", QTY(1, 300, "years", integer=True), "Time elapsed (same unit as the half-life).", names=("time", "t"))],
+      req("elapsed_time", QTY(1, 300, "years", integer=True), "Time elapsed (same unit as the half-life).",
+          names=("time", "t"))],
      lambda initial_amount, half_life, elapsed_time: initial_amount * 0.5 ** (elapsed_time / half_life),
      ["A {initial_amount} sample has a half-life of {half_life}. How much is left after {elapsed_time}?",
       "Remaining amount: start {initial_amount}, half-life {half_life}, elapsed {elapsed_time}."])
@@ -439,7 +467,8 @@ def _conversion(key, what, units, synonyms, convert, value_kind, weak_units, *, 
            req("from_unit", kind, "Unit of the input value.", names=("source_unit", "from")),
            req("to_unit", kind, "Unit to convert to.", names=("target_unit", "to"))],
           convert, asks, where=lambda a: a["from_unit"] != a["to_unit"] and valid(a),
-          weak=Weak(enums={"from_unit": weak_units, "to_unit": weak_units}, note=f"Supports {', '.join(weak_units)} only."),
+          weak=Weak(enums={"from_unit": weak_units, "to_unit": weak_units},
+                    note=f"Supports {', '.join(weak_units)} only."),
           extra_doc=doc_units)
 
 
@@ -455,7 +484,8 @@ _linear_conversion("convert_length", "length", _LENGTH,
             NUM(0.5, 5000, decimals=2), ("mm", "cm", "m", "km"), doc_units="Units: mm, cm, m, km, in, ft, yd, mi.")
 _MASS_T = {"mg": 1e-6, "g": 0.001, "kg": 1.0, "t": 1000.0, "oz": 0.028349523125, "lb": 0.45359237, "st": 6.35029318}
 _linear_conversion("convert_mass", "mass", _MASS_T,
-            {"mg": ("mg", "milligrams"), "g": ("g", "grams"), "kg": ("kg", "kilograms", "kilos"), "t": ("tonnes", "metric tons"),
+            {"mg": ("mg", "milligrams"), "g": ("g", "grams"), "kg": ("kg", "kilograms", "kilos"),
+             "t": ("tonnes", "metric tons"),
              "oz": ("ounces", "oz"), "lb": ("pounds", "lbs", "lb"), "st": ("stone",)},
             NUM(0.5, 2000, decimals=2), ("g", "kg", "lb"))
 
@@ -469,17 +499,19 @@ def _temperature(value, from_unit, to_unit):
 
 
 _conversion("convert_temperature", "temperature", ("celsius", "fahrenheit", "kelvin"),
-            {"celsius": ("Celsius", "°C", "degrees Celsius"), "fahrenheit": ("Fahrenheit", "°F", "degrees Fahrenheit"),
-             "kelvin": ("Kelvin", "K")},
+            {"celsius": ("Celsius", "°C", "degrees Celsius"),
+             "fahrenheit": ("Fahrenheit", "°F", "degrees Fahrenheit"), "kelvin": ("Kelvin", "K")},
             _temperature, NUM(-40, 400, decimals=1), ("celsius", "fahrenheit"),
             asks=("Convert {value} degrees {from_unit} to {to_unit}.", "What is {value} {from_unit} in {to_unit}?",
-                  "{value} {from_unit} to {to_unit}?", "{lead} convert a temperature of {value} {from_unit} into {to_unit}?"),
+                  "{value} {from_unit} to {to_unit}?",
+                  "{lead} convert a temperature of {value} {from_unit} into {to_unit}?"),
             valid=lambda a: a["from_unit"] != "kelvin" or a["value"] > 0)
 _VOLUME = {"ml": 0.001, "l": 1.0, "m3": 1000.0, "tsp": 0.00492892, "tbsp": 0.0147868, "cup": 0.236588,
            "fl_oz": 0.0295735, "pint": 0.473176, "quart": 0.946353, "gallon": 3.78541}
 _linear_conversion("convert_volume", "volume", _VOLUME,
             {"ml": ("ml", "milliliters", "millilitres"), "l": ("liters", "litres", "L"), "m3": ("cubic meters", "m³"),
-             "tsp": ("teaspoons", "tsp"), "tbsp": ("tablespoons", "tbsp"), "cup": ("cups",), "fl_oz": ("fluid ounces", "fl oz"),
+             "tsp": ("teaspoons", "tsp"), "tbsp": ("tablespoons", "tbsp"), "cup": ("cups",),
+             "fl_oz": ("fluid ounces", "fl oz"),
              "pint": ("US pints", "pints"), "quart": ("quarts",), "gallon": ("US gallons", "gallons")},
             NUM(0.5, 500, decimals=2), ("ml", "l"))
 _SPEED_T = {"m/s": 1.0, "km/h": 1 / 3.6, "mph": 0.44704, "knot": 0.514444, "ft/s": 0.3048}
@@ -491,25 +523,30 @@ _DATA = {"bit": 0.125, "B": 1.0, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "K
          "GiB": 1024.0 ** 3, "TiB": 1024.0 ** 4}
 _linear_conversion("convert_data_size", "data size", _DATA,
             {"bit": ("bits",), "B": ("bytes", "B"), "KB": ("kilobytes", "KB"), "MB": ("megabytes", "MB"),
-             "GB": ("gigabytes", "GB"), "TB": ("terabytes", "TB"), "KiB": ("KiB", "kibibytes"), "MiB": ("MiB", "mebibytes"),
+             "GB": ("gigabytes", "GB"), "TB": ("terabytes", "TB"), "KiB": ("KiB", "kibibytes"),
+             "MiB": ("MiB", "mebibytes"),
              "GiB": ("GiB", "gibibytes"), "TiB": ("TiB", "tebibytes")},
             NUM(1, 4096, decimals=1, whole=0.8), ("B", "KB", "MB", "GB", "TB"),
             doc_units="KB/MB/GB are powers of 1000; KiB/MiB/GiB powers of 1024.")
 _TIME_T = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0, "day": 86400.0, "week": 604800.0}
 _linear_conversion("convert_time", "duration", _TIME_T,
-            {"ms": ("milliseconds", "ms"), "s": ("seconds", "s", "secs"), "min": ("minutes", "mins"), "h": ("hours", "hrs"),
+            {"ms": ("milliseconds", "ms"), "s": ("seconds", "s", "secs"), "min": ("minutes", "mins"),
+             "h": ("hours", "hrs"),
              "day": ("days",), "week": ("weeks",)},
             NUM(1, 10000, decimals=1, whole=0.8), ("s", "min", "h"))
 _AREA = {"m2": 1.0, "km2": 1e6, "ft2": 0.09290304, "acre": 4046.8564224, "hectare": 10000.0, "mi2": 2589988.110336,
          "cm2": 1e-4}
 _linear_conversion("convert_area", "area", _AREA,
-            {"m2": ("square meters", "m²", "sq m"), "km2": ("square kilometers", "km²"), "ft2": ("square feet", "sq ft"),
-             "acre": ("acres",), "hectare": ("hectares", "ha"), "mi2": ("square miles",), "cm2": ("square centimeters", "cm²")},
+            {"m2": ("square meters", "m²", "sq m"), "km2": ("square kilometers", "km²"),
+             "ft2": ("square feet", "sq ft"),
+             "acre": ("acres",), "hectare": ("hectares", "ha"), "mi2": ("square miles",),
+             "cm2": ("square centimeters", "cm²")},
             NUM(1, 5000, decimals=1), ("m2", "km2", "hectare"))
 _ENERGY = {"J": 1.0, "kJ": 1000.0, "cal": 4.184, "kcal": 4184.0, "kWh": 3.6e6, "BTU": 1055.06, "Wh": 3600.0}
 _linear_conversion("convert_energy", "energy", _ENERGY,
             {"J": ("joules", "J"), "kJ": ("kilojoules", "kJ"), "cal": ("calories (small)", "cal"),
-             "kcal": ("kilocalories", "kcal", "food calories"), "kWh": ("kilowatt-hours", "kWh"), "BTU": ("BTU", "British thermal units"),
+             "kcal": ("kilocalories", "kcal", "food calories"), "kWh": ("kilowatt-hours", "kWh"),
+             "BTU": ("BTU", "British thermal units"),
              "Wh": ("watt-hours", "Wh")},
             NUM(1, 10000, decimals=1), ("J", "kJ", "kWh"))
 _PRESSURE = {"Pa": 1.0, "kPa": 1000.0, "bar": 1e5, "atm": 101325.0, "psi": 6894.757293, "mmHg": 133.322368}
@@ -520,9 +557,11 @@ _linear_conversion("convert_pressure", "pressure", _PRESSURE,
 
 UNITS("celsius_to_fahrenheit", "", "Convert a temperature from Celsius to Fahrenheit", "degrees Fahrenheit",
       "temperature in Fahrenheit",
-      [req("celsius", QTY(-40, 120, "C", minimum=None), "Temperature in degrees Celsius.", names=("temp_c", "degrees"))],
+      [req("celsius", QTY(-40, 120, "C", minimum=None), "Temperature in degrees Celsius.",
+           names=("temp_c", "degrees"))],
       lambda celsius: celsius * 9 / 5 + 32,
-      ["What is {celsius} in Fahrenheit?", "Convert {celsius} to Fahrenheit.", "It's {celsius} outside. How much is that in °F?"],
+      ["What is {celsius} in Fahrenheit?", "Convert {celsius} to Fahrenheit.",
+       "It's {celsius} outside. How much is that in °F?"],
       module="temperature")
 
 UNITS("fahrenheit_to_celsius", "", "Convert a temperature from Fahrenheit to Celsius", "degrees Celsius",
@@ -535,7 +574,8 @@ UNITS("fahrenheit_to_celsius", "", "Convert a temperature from Fahrenheit to Cel
 UNITS("km_to_miles", "", "Convert kilometers to miles", "the distance in miles", "distance in miles",
       [req("kilometers", QTY(0.5, 1000, "km"), "Distance in kilometers.", names=("km", "distance"))],
       lambda kilometers: kilometers / 1.609344,
-      ["How many miles is {kilometers}?", "Convert {kilometers} to miles.", "I ran {kilometers}. How many miles is that?"])
+      ["How many miles is {kilometers}?", "Convert {kilometers} to miles.",
+       "I ran {kilometers}. How many miles is that?"])
 
 UNITS("miles_to_km", "", "Convert miles to kilometers", "the distance in kilometers", "distance in kilometers",
       [req("miles", QTY(0.5, 1000, "mi"), "Distance in miles.", names=("mi", "distance"))],
@@ -550,7 +590,8 @@ UNITS("kg_to_pounds", "", "Convert kilograms to pounds", "the mass in pounds", "
 UNITS("degrees_to_radians", "", "Convert an angle from degrees to radians", "the angle in radians", "angle in radians",
       [req("degrees", NUM(-360, 720, decimals=1, whole=0.8), "Angle in degrees.", names=("angle", "deg"))],
       lambda degrees: math.radians(degrees),
-      ["Convert {degrees} degrees to radians.", "What is {degrees}° in radians?", "{degrees} degrees in rad?"], module="angles")
+      ["Convert {degrees} degrees to radians.", "What is {degrees}° in radians?", "{degrees} degrees in rad?"],
+      module="angles")
 
 UNITS("radians_to_degrees", "", "Convert an angle from radians to degrees", "the angle in degrees", "angle in degrees",
       [req("radians", NUM(-7, 7, decimals=3, whole=0.2), "Angle in radians.", names=("angle", "rad"))],
@@ -579,8 +620,10 @@ HEALTH("bmi", "calculate", "Calculate body mass index from weight in kg and heig
        "BMI",
        [req("weight_kg", _W, "Body weight in kilograms.", names=("weight", "mass_kg")),
         req("height_cm", _H, "Height in centimeters.", names=("height",))],
-       lambda weight_kg, height_cm: (lambda b: {"bmi": b, "category": _bmi_band(b)})(weight_kg / (height_cm / 100) ** 2),
-       ["What is the BMI of someone who weighs {weight_kg} and is {height_cm} tall?", "I'm {height_cm} and {weight_kg}. What's my BMI?",
+       lambda weight_kg, height_cm: (lambda b: {"bmi": b,
+                                                "category": _bmi_band(b)})(weight_kg / (height_cm / 100) ** 2),
+       ["What is the BMI of someone who weighs {weight_kg} and is {height_cm} tall?",
+        "I'm {height_cm} and {weight_kg}. What's my BMI?",
         "{lead} {verb} my body mass index? Weight {weight_kg}, height {height_cm}."])
 
 HEALTH("bmi_imperial", "calculate", "Calculate body mass index from weight in pounds and height in inches",
@@ -592,8 +635,10 @@ HEALTH("bmi_imperial", "calculate", "Calculate body mass index from weight in po
 
 HEALTH("basal_metabolic_rate", "calculate", "Estimate basal metabolic rate with the Mifflin-St Jeor equation",
        "the BMR in kcal per day", "basal metabolic rate",
-       [req("weight_kg", _W, "Weight in kilograms.", names=("weight",)), req("height_cm", _H, "Height in centimeters.", names=("height",)),
-        req("age", _AGE, "Age in years.", names=("age_years",)), req("sex", _SEX, "Biological sex.", names=("gender",))],
+       [req("weight_kg", _W, "Weight in kilograms.", names=("weight",)),
+        req("height_cm", _H, "Height in centimeters.", names=("height",)),
+        req("age", _AGE, "Age in years.", names=("age_years",)),
+        req("sex", _SEX, "Biological sex.", names=("gender",))],
        _bmr,
        ["What is the BMR of a {age}-year-old {sex} who is {height_cm} and weighs {weight_kg}?",
         "Basal metabolic rate: {sex}, age {age}, {weight_kg}, {height_cm}."])
@@ -601,24 +646,30 @@ HEALTH("basal_metabolic_rate", "calculate", "Estimate basal metabolic rate with 
 _ACT = {"sedentary": 1.2, "light": 1.375, "moderate": 1.55, "active": 1.725, "very_active": 1.9}
 HEALTH("daily_calories", "calculate", "Estimate daily calorie needs from BMR and activity level", "the kcal per day",
        "daily calorie needs",
-       [req("weight_kg", _W, "Weight in kilograms.", names=("weight",)), req("height_cm", _H, "Height in centimeters.", names=("height",)),
+       [req("weight_kg", _W, "Weight in kilograms.", names=("weight",)),
+        req("height_cm", _H, "Height in centimeters.", names=("height",)),
         req("age", _AGE, "Age in years."), req("sex", _SEX, "Biological sex.", names=("gender",)),
-        req("activity_level", ENUM(tuple(_ACT), {"sedentary": ("sedentary", "mostly sitting"), "light": ("lightly active",),
-                                                 "moderate": ("moderately active",), "active": ("active", "very sporty"),
+        req("activity_level",
+            ENUM(tuple(_ACT), {"sedentary": ("sedentary", "mostly sitting"), "light": ("lightly active",),
+                                                 "moderate": ("moderately active",),
+                                                 "active": ("active", "very sporty"),
                                                  "very_active": ("very active", "an athlete")}),
             "How active the person is.", names=("activity",))],
-       lambda weight_kg, height_cm, age, sex, activity_level: {"calories": _bmr(weight_kg, height_cm, age, sex) * _ACT[activity_level],
+       lambda weight_kg, height_cm, age, sex, activity_level: {"calories": _bmr(weight_kg, height_cm, age,
+                                                                                sex) * _ACT[activity_level],
                                                                "bmr": _bmr(weight_kg, height_cm, age, sex)},
        ["How many calories does a {age}-year-old {sex} need per day? {weight_kg}, {height_cm}, {activity_level}.",
         "Daily calorie needs for a {activity_level} {sex}, {age} years old, {weight_kg} and {height_cm}?"],
-       weak=Weak(enums={"activity_level": ("sedentary", "moderate")}, note="Two activity levels: sedentary or moderate."))
+       weak=Weak(enums={"activity_level": ("sedentary", "moderate")},
+                 note="Two activity levels: sedentary or moderate."))
 
 
 def _target_hr(age, intensity=70, resting_heart_rate=None):
     max_hr = 220 - age
     if resting_heart_rate is None:
         return {"max_heart_rate": max_hr, "target_heart_rate": max_hr * intensity / 100, "method": "percent of max"}
-    return {"max_heart_rate": max_hr, "target_heart_rate": resting_heart_rate + (max_hr - resting_heart_rate) * intensity / 100,
+    return {"max_heart_rate": max_hr,
+            "target_heart_rate": resting_heart_rate + (max_hr - resting_heart_rate) * intensity / 100,
             "method": "karvonen"}
 
 
@@ -640,7 +691,8 @@ HEALTH("calories_burned", "estimate", "Estimate calories burned in an activity f
        "the kcal burned", "calories burned",
        [req("activity", ENUM(tuple(_MET), {"weightlifting": ("weightlifting", "lifting weights")}), "The activity.",
             names=("exercise",)),
-        req("duration_minutes", QTY(10, 180, "min", integer=True), "Duration in minutes.", names=("minutes", "duration")),
+        req("duration_minutes", QTY(10, 180, "min", integer=True), "Duration in minutes.",
+            names=("minutes", "duration")),
         req("weight_kg", _W, "Body weight in kilograms.", names=("weight",))],
        lambda activity, duration_minutes, weight_kg: _MET[activity] * weight_kg * duration_minutes / 60,
        ["How many calories do I burn {activity} for {duration_minutes}? I weigh {weight_kg}.",
@@ -651,13 +703,15 @@ HEALTH("running_pace", "calculate", "Calculate running pace and speed from dista
        "pace in minutes per km and speed in km/h", "running pace",
        [req("distance_km", QTY(1, 50, "km"), "Distance in kilometers.", names=("distance",)),
         req("time_minutes", QTY(5, 300, "min", integer=True), "Total time in minutes.", names=("minutes", "time"))],
-       lambda distance_km, time_minutes: {"pace_min_per_km": time_minutes / distance_km, "speed_kmh": distance_km / (time_minutes / 60)},
+       lambda distance_km, time_minutes: {"pace_min_per_km": time_minutes / distance_km,
+                                          "speed_kmh": distance_km / (time_minutes / 60)},
        ["I ran {distance_km} in {time_minutes}. What was my pace?", "Pace for {distance_km} in {time_minutes}?"],
        where=lambda a: 2.5 <= a["time_minutes"] / a["distance_km"] <= 15)
 
 HEALTH("ideal_body_weight", "calculate", "Estimate ideal body weight with the Devine formula", "the weight in kg",
        "ideal body weight",
-       [req("height_cm", _H, "Height in centimeters.", names=("height",)), req("sex", _SEX, "Biological sex.", names=("gender",))],
+       [req("height_cm", _H, "Height in centimeters.", names=("height",)),
+        req("sex", _SEX, "Biological sex.", names=("gender",))],
        lambda height_cm, sex: (50 if sex == "male" else 45.5) + 2.3 * (height_cm / 2.54 - 60),
        ["What is the ideal weight for a {sex} who is {height_cm} tall?", "Ideal body weight: {sex}, {height_cm}."])
 
@@ -667,22 +721,28 @@ HEALTH("daily_water_intake", "calculate", "Recommend daily water intake from bod
         opt("exercise_minutes", QTY(10, 180, "min", integer=True), "Minutes of exercise per day.", default=0,
             say=("and I exercise {v} a day", "with {v} of daily exercise"), names=("activity_minutes",))],
        lambda weight_kg, exercise_minutes=0: 0.033 * weight_kg + 0.35 * exercise_minutes / 30,
-       ["How much water should I drink a day? I weigh {weight_kg}.", "Daily water intake for someone weighing {weight_kg}?"])
+       ["How much water should I drink a day? I weigh {weight_kg}.",
+        "Daily water intake for someone weighing {weight_kg}?"])
 
 HEALTH("body_fat_estimate", "estimate", "Estimate body fat percentage from BMI, age and sex (Deurenberg formula)",
        "the body fat percentage", "body fat percentage",
-       [req("weight_kg", _W, "Weight in kilograms.", names=("weight",)), req("height_cm", _H, "Height in centimeters.", names=("height",)),
+       [req("weight_kg", _W, "Weight in kilograms.", names=("weight",)),
+        req("height_cm", _H, "Height in centimeters.", names=("height",)),
         req("age", _AGE, "Age in years."), req("sex", _SEX, "Biological sex.", names=("gender",))],
-       lambda weight_kg, height_cm, age, sex: 1.2 * weight_kg / (height_cm / 100) ** 2 + 0.23 * age - 10.8 * (sex == "male") - 5.4,
+       lambda weight_kg, height_cm, age, sex:
+       1.2 * weight_kg / (height_cm / 100) ** 2 + 0.23 * age - 10.8 * (sex == "male") - 5.4,
        ["Estimate the body fat of a {age}-year-old {sex}, {height_cm}, {weight_kg}.",
         "What's my body fat percentage? {sex}, {age}, {weight_kg}, {height_cm}."])
 
-HEALTH("pregnancy_due_date", "calculate", "Estimate a due date from the first day of the last menstrual period (+280 days)",
+HEALTH("pregnancy_due_date", "calculate",
+       "Estimate a due date from the first day of the last menstrual period (+280 days)",
        "the estimated due date", "due date",
        [req("last_period_date", DATE(-250, -10), "First day of the last period (YYYY-MM-DD).", names=("lmp",))],
        lambda last_period_date: (lambda d: {"due_date": (d + dt.timedelta(days=280)).isoformat(),
-                                            "as_of": REFERENCE.isoformat(), "weeks_pregnant": (REFERENCE - d).days // 7})(
+                                            "as_of": REFERENCE.isoformat(),
+                                            "weeks_pregnant": (REFERENCE - d).days // 7})(
            dt.date.fromisoformat(last_period_date)),
-       ["My last period started on {last_period_date}. When is my due date?", "Due date if the LMP was {last_period_date}?"])
+       ["My last period started on {last_period_date}. When is my due date?",
+        "Due date if the LMP was {last_period_date}?"])
 
 SPECS = PHYS.specs + CHEM.specs + UNITS.specs + HEALTH.specs

@@ -160,7 +160,8 @@ def PROB(lo: float = 0.05, hi: float = 0.95) -> Kind:
 #: spellings of units in queries; the first is the abbreviation
 UNIT_WORDS: dict[str, tuple[str, ...]] = {
     "kg": ("kg", "kilograms", "kilos"), "g": ("g", "grams"), "lb": ("lb", "pounds", "lbs"),
-    "m": ("m", "meters", "metres"), "cm": ("cm", "centimeters", "centimetres"), "km": ("km", "kilometers", "kilometres"),
+    "m": ("m", "meters", "metres"), "cm": ("cm", "centimeters", "centimetres"),
+    "km": ("km", "kilometers", "kilometres"),
     "mm": ("mm", "millimeters"), "mi": ("mi", "miles"), "ft": ("ft", "feet"), "in": ("in", "inches"),
     "s": ("s", "seconds", "sec"), "min": ("min", "minutes", "mins"), "h": ("h", "hours", "hrs"),
     "m/s": ("m/s", "meters per second", "metres per second"), "km/h": ("km/h", "kilometers per hour", "kph"),
@@ -174,7 +175,8 @@ UNIT_WORDS: dict[str, tuple[str, ...]] = {
     "mbps": ("Mbps", "megabits per second", "Mb/s"), "MB": ("MB", "megabytes"), "bpm": ("bpm", "beats per minute"),
     "kcal": ("kcal", "calories", "kilocalories"), "J/kgK": ("J/(kg·K)", "J/kg·K", "joules per kilogram kelvin"),
     "F": ("F", "farads"), "N/m": ("N/m", "newtons per meter"), "people": ("people", "people", "persons"),
-    "servings": ("servings", "servings", "portions"), "nm": ("nm", "nanometers"), "L/100km": ("L/100km", "litres per 100 km"),
+    "servings": ("servings", "servings", "portions"), "nm": ("nm", "nanometers"),
+    "L/100km": ("L/100km", "litres per 100 km"),
 }
 
 

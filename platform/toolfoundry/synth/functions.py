@@ -218,8 +218,8 @@ def _type_name(schema: dict) -> str:
     return {"integer": "int", "number": "float", "string": "str", "boolean": "bool", "object": "dict"}.get(t, t)
 
 
-def _param_doc(text: str, rng: random.Random) -> str:
-    style = rng.randrange(3)
+def _param_doc(text: str, style: int) -> str:
+    """One tool writes all its parameter descriptions alike: as sentences, lower-case, or terse."""
     if style == 1:
         text = text[:1].lower() + text[1:]
     if style == 2 and text.endswith("."):
@@ -229,31 +229,30 @@ def _param_doc(text: str, rng: random.Random) -> str:
 
 def _schema(b: Binding, rng: random.Random) -> dict:
     props, required = {}, []
+    style = rng.randrange(3)
     for role in b.roles:
         p = b.spec.param(role)
         s = copy.deepcopy(p.kind.schema)
         lim = b.limits[role]
-        doc = p.doc
+        doc = [p.doc]
         if lim.enum is not None:
             s["enum"] = list(lim.enum)
         if lim.max is not None:
             s["maximum"] = lim.max
-            doc += f" At most {sf.grouped(lim.max)}."
+            doc.append(f"At most {sf.grouped(lim.max)}.")
         if lim.max_items is not None:
             s["maxItems"] = lim.max_items
-            doc += f" At most {lim.max_items} items."
+            doc.append(f"At most {lim.max_items} items.")
         if p.kind.rate:
-            doc += (" As a decimal fraction (0.05 means 5%)." if role in b.fraction
-                    else " In percent (5 means 5%).")
+            doc.append("As a decimal fraction (0.05 means 5%)." if role in b.fraction else "In percent (5 means 5%).")
         if p.optional and p.default is not None:
             default = _to_arg(b, role, p.default)
             s["default"] = default
             if rng.random() < 0.6:
-                doc += rng.choice((f" Default: {json.dumps(default)}.", f" Defaults to {json.dumps(default)}.",
-                                   f" (default {json.dumps(default)})"))
+                doc.append(rng.choice((f"Default: {json.dumps(default)}.", f"Defaults to {json.dumps(default)}.")))
         elif p.optional and rng.random() < 0.5:
-            doc += rng.choice((" Optional.", " (optional)"))
-        s["description"] = _param_doc(doc.strip(), rng)
+            doc.append("Optional.")
+        s["description"] = _param_doc(" ".join(doc), style)
         props[b.names[role]] = s
         if not p.optional:
             required.append(b.names[role])
@@ -271,7 +270,8 @@ def _describe(b: Binding, params: dict, rng: random.Random, note: str = "") -> s
     if style == 1:
         return f"{third}. Returns {spec.returns}.{extra}{note}"
     if style == 2:  # Google-style docstring
-        args = "\n".join(f"    {name} ({_type_name(s)}): {s['description']}" for name, s in params["properties"].items())
+        args = "\n".join(f"    {name} ({_type_name(s)}): {s['description']}" for name,
+                         s in params["properties"].items())
         return f"{spec.doc}.{note}\n\nArgs:\n{args}\n\nReturns:\n    {spec.returns[:1].upper() + spec.returns[1:]}."
     if style == 3:
         return f"{third}.{extra}{note}"
@@ -523,7 +523,8 @@ def _generic(b: Binding, roles: list[str], values: dict, rng: random.Random, ctx
     title = spec.title
     style = rng.randrange(5) if not spec.api else 1
     if style == 0:
-        text = f"{rng.choice(LEADS)} {rng.choice(VERBS)} the {title} with " + sf.joined([f"{k} {v}" for k, v in parts], rng) + "?"
+        text = f"{rng.choice(LEADS)} {rng.choice(VERBS)} the {title} with " + sf.joined([f"{k} {v}" for k, v in parts],
+                                                                                        rng) + "?"
     elif style == 1:
         text = f"{sf.capitalize(title)}: " + ", ".join(f"{k} {v}" for k, v in parts)
     elif style == 2:
@@ -531,7 +532,8 @@ def _generic(b: Binding, roles: list[str], values: dict, rng: random.Random, ctx
     elif style == 3 and all(len(k) > 2 for k, _ in parts):
         text = f"I need the {title} where " + sf.joined([f"the {k} is {v}" for k, v in parts], rng) + "."
     else:
-        text = f"{sf.capitalize(rng.choice(VERBS))} the {title} given " + sf.joined([f"{k} {v}" for k, v in parts], rng) + "."
+        text = f"{sf.capitalize(rng.choice(VERBS))} the {title} given " + sf.joined([f"{k} {v}" for k, v in parts],
+                                                                                    rng) + "."
     return text, set(plain)
 
 

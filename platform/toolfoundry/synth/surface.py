@@ -102,7 +102,8 @@ def number(v: float | int, rng: random.Random, *, words: bool = True, scaled: bo
 
 def money(v: float | int, rng: random.Random, symbol: str | None = None) -> str:
     """``5000`` → ``$5,000`` / ``5,000 dollars`` / ``$5k`` / ``5000 USD`` / ``five thousand dollars``."""
-    sym, word, code = {"€": ("€", "euros", "EUR"), "£": ("£", "pounds", "GBP")}.get(symbol or "$", ("$", "dollars", "USD"))
+    sym, word, code = {"€": ("€", "euros", "EUR"), "£": ("£", "pounds", "GBP")}.get(symbol or "$",
+                                                                                    ("$", "dollars", "USD"))
     cents = f"{v:,.2f}"
     forms = [f"{sym}{grouped(v)}", f"{grouped(v)} {word}", f"{digits(v)} {code}", f"{sym}{cents}"]
     if abs(v) >= 1000:
@@ -220,7 +221,8 @@ def capitalize(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
-_A_AN = re.compile(r"\b([Aa]) (?=(?:[aiAI]|[eE](?!u)|o(?!ne)|u(?![nst][iea])|eight|eleven|eighteen|eighty|8\b|8[0-9]?\b|11\b|18\b))")
+_A_AN = re.compile(r"\b([Aa]) (?=(?:[aiAI]|[eE](?!u)|o(?!ne)|u(?![nst][iea])"
+                   r"|eight|eleven|eighteen|eighty|8[0-9]?\b|11\b|18\b))")
 
 
 def articles(text: str) -> str:

@@ -18,15 +18,21 @@ from toolfoundry.errors import InputError
 
 #: symbol → (name, atomic number, standard atomic mass in g/mol)
 ELEMENTS: dict[str, tuple[str, int, float]] = {
-    "H": ("hydrogen", 1, 1.008), "He": ("helium", 2, 4.0026), "Li": ("lithium", 3, 6.94), "Be": ("beryllium", 4, 9.0122),
+    "H": ("hydrogen", 1, 1.008), "He": ("helium", 2, 4.0026), "Li": ("lithium", 3, 6.94),
+    "Be": ("beryllium", 4, 9.0122),
     "B": ("boron", 5, 10.81), "C": ("carbon", 6, 12.011), "N": ("nitrogen", 7, 14.007), "O": ("oxygen", 8, 15.999),
-    "F": ("fluorine", 9, 18.998), "Ne": ("neon", 10, 20.180), "Na": ("sodium", 11, 22.990), "Mg": ("magnesium", 12, 24.305),
+    "F": ("fluorine", 9, 18.998), "Ne": ("neon", 10, 20.180), "Na": ("sodium", 11, 22.990),
+    "Mg": ("magnesium", 12, 24.305),
     "Al": ("aluminium", 13, 26.982), "Si": ("silicon", 14, 28.085), "P": ("phosphorus", 15, 30.974),
-    "S": ("sulfur", 16, 32.06), "Cl": ("chlorine", 17, 35.45), "Ar": ("argon", 18, 39.948), "K": ("potassium", 19, 39.098),
+    "S": ("sulfur", 16, 32.06), "Cl": ("chlorine", 17, 35.45), "Ar": ("argon", 18, 39.948),
+    "K": ("potassium", 19, 39.098),
     "Ca": ("calcium", 20, 40.078), "Ti": ("titanium", 22, 47.867), "Cr": ("chromium", 24, 51.996),
-    "Mn": ("manganese", 25, 54.938), "Fe": ("iron", 26, 55.845), "Co": ("cobalt", 27, 58.933), "Ni": ("nickel", 28, 58.693),
-    "Cu": ("copper", 29, 63.546), "Zn": ("zinc", 30, 65.38), "Br": ("bromine", 35, 79.904), "Ag": ("silver", 47, 107.87),
-    "Sn": ("tin", 50, 118.71), "I": ("iodine", 53, 126.90), "Ba": ("barium", 56, 137.33), "Pt": ("platinum", 78, 195.08),
+    "Mn": ("manganese", 25, 54.938), "Fe": ("iron", 26, 55.845), "Co": ("cobalt", 27, 58.933),
+    "Ni": ("nickel", 28, 58.693),
+    "Cu": ("copper", 29, 63.546), "Zn": ("zinc", 30, 65.38), "Br": ("bromine", 35, 79.904),
+    "Ag": ("silver", 47, 107.87),
+    "Sn": ("tin", 50, 118.71), "I": ("iodine", 53, 126.90), "Ba": ("barium", 56, 137.33),
+    "Pt": ("platinum", 78, 195.08),
     "Au": ("gold", 79, 196.97), "Hg": ("mercury", 80, 200.59), "Pb": ("lead", 82, 207.2), "U": ("uranium", 92, 238.03),
 }
 
@@ -41,7 +47,8 @@ COMPOUNDS: dict[str, tuple[str, ...]] = {
     "NaHCO3": ("baking soda", "sodium bicarbonate"), "Al2(SO4)3": ("aluminium sulfate",), "CuSO4": ("copper sulfate",),
     "AgNO3": ("silver nitrate",), "H3PO4": ("phosphoric acid",), "C3H8": ("propane",), "C8H18": ("octane",),
     "HNO3": ("nitric acid",), "MgCl2": ("magnesium chloride",), "ZnO": ("zinc oxide",), "SiO2": ("silica", "quartz"),
-    "CH3COOH": ("acetic acid",), "H2O2": ("hydrogen peroxide",), "CO": ("carbon monoxide",), "NO2": ("nitrogen dioxide",),
+    "CH3COOH": ("acetic acid",), "H2O2": ("hydrogen peroxide",), "CO": ("carbon monoxide",),
+    "NO2": ("nitrogen dioxide",),
 }
 
 _TOKEN = re.compile(r"([A-Z][a-z]?)(\d*)|(\()|(\))(\d*)")
@@ -94,12 +101,14 @@ USD_RATES: dict[str, float] = {
     "KRW": 1345.0, "HKD": 7.82, "NZD": 1.66, "PLN": 3.98, "TRY": 32.1, "AED": 3.6725, "THB": 36.4, "ILS": 3.7,
 }
 CURRENCY_NAMES: dict[str, tuple[str, ...]] = {
-    "USD": ("US dollars", "dollars", "USD"), "EUR": ("euros", "EUR"), "GBP": ("British pounds", "pounds sterling", "GBP"),
+    "USD": ("US dollars", "dollars", "USD"), "EUR": ("euros", "EUR"),
+    "GBP": ("British pounds", "pounds sterling", "GBP"),
     "JPY": ("Japanese yen", "yen", "JPY"), "CHF": ("Swiss francs", "CHF"), "CAD": ("Canadian dollars", "CAD"),
     "AUD": ("Australian dollars", "AUD"), "SEK": ("Swedish kronor", "SEK"), "NOK": ("Norwegian kroner", "NOK"),
     "DKK": ("Danish kroner", "DKK"), "INR": ("Indian rupees", "rupees", "INR"), "BRL": ("Brazilian reais", "BRL"),
     "MXN": ("Mexican pesos", "MXN"), "SGD": ("Singapore dollars", "SGD"), "ZAR": ("South African rand", "ZAR"),
-    "CNY": ("Chinese yuan", "yuan", "CNY"), "KRW": ("South Korean won", "won", "KRW"), "HKD": ("Hong Kong dollars", "HKD"),
+    "CNY": ("Chinese yuan", "yuan", "CNY"), "KRW": ("South Korean won", "won", "KRW"),
+    "HKD": ("Hong Kong dollars", "HKD"),
     "NZD": ("New Zealand dollars", "NZD"), "PLN": ("Polish zloty", "PLN"), "TRY": ("Turkish lira", "TRY"),
     "AED": ("UAE dirhams", "dirhams", "AED"), "THB": ("Thai baht", "baht", "THB"), "ILS": ("Israeli shekels", "ILS"),
 }
@@ -117,7 +126,8 @@ def exchange_rate(base: str, target: str, where: str = "currency") -> float:
 TAX_BRACKETS: dict[str, tuple[tuple[float, float], ...]] = {
     "single": ((11600, 10), (47150, 12), (100525, 22), (191950, 24), (243725, 32), (609350, 35), (math.inf, 37)),
     "married_joint": ((23200, 10), (94300, 12), (201050, 22), (383900, 24), (487450, 32), (731200, 35), (math.inf, 37)),
-    "head_of_household": ((16550, 10), (63100, 12), (100500, 22), (191950, 24), (243700, 32), (609350, 35), (math.inf, 37)),
+    "head_of_household": ((16550, 10), (63100, 12), (100500, 22), (191950, 24), (243700, 32), (609350, 35),
+                          (math.inf, 37)),
 }
 #: flat effective income-tax rates (percent) used by the API family's income_tax calculator
 COUNTRY_TAX_RATE = {"France": 30, "Germany": 33, "Spain": 27, "Italy": 31, "Portugal": 28, "Japan": 25, "Brazil": 22,
@@ -170,11 +180,15 @@ CITY_INFO: dict[str, tuple[float, float, float, str]] = {
     "Miami": (25.762, -80.192, -5, "America/New_York"), "Houston": (29.760, -95.370, -6, "America/Chicago"),
     "Lima": (-12.046, -77.043, -5, "America/Lima"), "Bogota": (4.711, -74.072, -5, "America/Bogota"),
     "Santiago": (-33.449, -70.669, -4, "America/Santiago"), "Reykjavik": (64.147, -21.942, 0, "Atlantic/Reykjavik"),
-    "New York": (40.713, -74.006, -5, "America/New_York"), "San Francisco": (37.775, -122.419, -8, "America/Los_Angeles"),
-    "Los Angeles": (34.052, -118.244, -8, "America/Los_Angeles"), "Mexico City": (19.433, -99.133, -6, "America/Mexico_City"),
-    "Buenos Aires": (-34.604, -58.382, -3, "America/Argentina/Buenos_Aires"), "Sao Paulo": (-23.551, -46.633, -3, "America/Sao_Paulo"),
+    "New York": (40.713, -74.006, -5, "America/New_York"),
+    "San Francisco": (37.775, -122.419, -8, "America/Los_Angeles"),
+    "Los Angeles": (34.052, -118.244, -8, "America/Los_Angeles"),
+    "Mexico City": (19.433, -99.133, -6, "America/Mexico_City"),
+    "Buenos Aires": (-34.604, -58.382, -3, "America/Argentina/Buenos_Aires"),
+    "Sao Paulo": (-23.551, -46.633, -3, "America/Sao_Paulo"),
     "Hong Kong": (22.320, 114.169, 8, "Asia/Hong_Kong"), "Cape Town": (-33.925, 18.424, 2, "Africa/Johannesburg"),
-    "Kuala Lumpur": (3.139, 101.687, 8, "Asia/Kuala_Lumpur"), "Rio de Janeiro": (-22.907, -43.173, -3, "America/Sao_Paulo"),
+    "Kuala Lumpur": (3.139, 101.687, 8, "Asia/Kuala_Lumpur"),
+    "Rio de Janeiro": (-22.907, -43.173, -3, "America/Sao_Paulo"),
     "Geneva": (46.204, 6.143, 1, "Europe/Zurich"), "Bangalore": (12.972, 77.595, 5.5, "Asia/Kolkata"),
     "Manila": (14.600, 120.984, 8, "Asia/Manila"), "Osaka": (34.694, 135.502, 9, "Asia/Tokyo"),
     "Montreal": (45.502, -73.567, -5, "America/Toronto"), "Austin": (30.267, -97.743, -6, "America/Chicago"),
