@@ -22,7 +22,7 @@ Stages:
 
 Splits: a seeded ``--test-fraction`` of the tools is held out — all their examples are ``test``
 (unseen tools), and neither they nor their weak siblings appear as candidates in any ``train``
-example. Of the other tools, a seeded ``--query-test-fraction`` of the queries is held out as
+example; a callable function is held out in all its versions (naming styles) at once. Of the other tools, a seeded ``--query-test-fraction`` of the queries is held out as
 ``test_query`` (seen tools, unseen queries). The manifest lists the held-out tool ids.
 """
 
@@ -45,7 +45,7 @@ from toolfoundry.documents import tool_document
 from toolfoundry.errors import InputError
 from toolfoundry.schema import EXAMPLE_SCHEMA, GENERATE_RESPONSE, QUARANTINE_SCHEMA, TOOL_SCHEMA, Tool, tool_problems
 from toolfoundry.storage import join, read_table, resolve, write_manifest
-from toolfoundry.synth import function_capacity, generate_functions, weak_version
+from toolfoundry.synth import function_capacity, generate_functions, is_function_tool, weak_version
 from toolfoundry.synth.functions import SPECS as FUNCTION_SPECS
 from toolfoundry.synth.scenarios import generate_response_tool, scenario_examples
 
@@ -206,10 +206,19 @@ def catalog_table(tools_uri: str | None, family: str, num_functions: int | None,
     return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
 
 
+def _holdout_key(tool: Tool) -> str:
+    """What is held out together: a callable function in all its versions (names, styles), any other
+    tool on its own."""
+    if is_function_tool(tool):
+        return next(c for c in tool.capabilities if c.startswith("op:"))
+    return tool.id
+
+
 def held_out(catalog: list[Tool], test_fraction: float, seed: int) -> set[str]:
-    """Ids of the held-out tools (a seeded share of the primary tools) and of their weak siblings."""
+    """Ids of the held-out tools (a seeded share of the primary tools — every version of a held-out
+    function) and of their weak siblings."""
     out = {t.id for t in catalog if t.weak_of is None and t.id != GENERATE_RESPONSE
-           and random.Random(f"{seed}:scenario_split:{t.id}").random() < test_fraction}
+           and random.Random(f"{seed}:scenario_split:{_holdout_key(t)}").random() < test_fraction}
     return out | {t.id for t in catalog if t.weak_of in out}
 
 

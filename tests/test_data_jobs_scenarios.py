@@ -4,6 +4,7 @@ import dataclasses
 import filecmp
 import json
 import os
+import random
 
 import pyarrow as pa
 import pytest
@@ -145,3 +146,17 @@ def test_scenario_catalog_families_and_their_errors(tmp_path):
         catalog_table(None, "functions", 0, seed=2)
     with pytest.raises(InputError, match="family"):
         catalog_table(uri, "bogus", None, seed=2)
+
+
+def test_held_out_functions_are_held_out_in_every_version():
+    from data_jobs.scenarios import held_out
+    from toolfoundry.synth import FUNCTION_SPECS, generate_functions
+
+    tools = generate_functions(2 * len(FUNCTION_SPECS), seed=4)
+    hidden = held_out(tools, 0.2, seed=4)
+    op = {t.id: next(c for c in t.capabilities if c.startswith("op:")) for t in tools}
+    hidden_ops = {op[i] for i in hidden}
+    assert 0.1 < len(hidden_ops) / len(FUNCTION_SPECS) < 0.3
+    assert hidden == {t.id for t in tools if op[t.id] in hidden_ops}
+    api = generate_tools(30, seed=4)  # API-style tools are held out one by one, as before
+    assert held_out(api, 0.5, seed=4) == {t.id for t in api if random.Random(f"4:scenario_split:{t.id}").random() < 0.5}
