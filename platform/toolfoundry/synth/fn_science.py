@@ -479,7 +479,7 @@ def _linear_conversion(key, what, table, synonyms, value_kind, weak_units, **kw)
 _LENGTH = {"mm": 0.001, "cm": 0.01, "m": 1.0, "km": 1000.0, "in": 0.0254, "ft": 0.3048, "yd": 0.9144, "mi": 1609.344}
 _linear_conversion("convert_length", "length", _LENGTH,
             {"mm": ("mm", "millimeters"), "cm": ("cm", "centimeters", "centimetres"), "m": ("m", "meters", "metres"),
-             "km": ("km", "kilometers", "kilometres"), "in": ("inches", "in"), "ft": ("feet", "ft"),
+             "km": ("km", "kilometers", "kilometres"), "in": ("inches", "inches", "in"), "ft": ("feet", "ft"),
              "yd": ("yards", "yd"), "mi": ("miles", "mi")},
             NUM(0.5, 5000, decimals=2), ("mm", "cm", "m", "km"), doc_units="Units: mm, cm, m, km, in, ft, yd, mi.")
 _MASS_T = {"mg": 1e-6, "g": 0.001, "kg": 1.0, "t": 1000.0, "oz": 0.028349523125, "lb": 0.45359237, "st": 6.35029318}

@@ -262,7 +262,7 @@ def _schema(b: Binding, rng: random.Random) -> dict:
 def _describe(b: Binding, params: dict, rng: random.Random, note: str = "") -> str:
     spec = b.spec
     third = third_person(spec.doc)
-    extra = f" {spec.extra_doc}" if spec.extra_doc else ""
+    extra = f" {spec.extra_doc}" if spec.extra_doc and not note else ""  # a weak version's note replaces it
     note = f" {note}" if note else ""
     style = rng.randrange(6)
     if style == 0:
