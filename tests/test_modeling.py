@@ -80,17 +80,28 @@ def test_retrieval_returns_k_distinct_catalog_tools(tiny, scheme):
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_atomic_topk_equals_a_full_sort_of_tool_logits(tiny):
+def test_atomic_ranking_matches_an_independent_forward_pass(tiny):
+    """The expected order is computed apart from the retriever: each query encoded on its own (no
+    padding), a plain forward pass, each tool's logit read at its own token, looked up by its string."""
+    import math
+
     model, tokenizer = load_base_model("tiny-random", seed=3)
     catalog = Catalog.from_tools(TOOLS)
-    ids = add_tool_tokens(model, tokenizer, catalog)
+    add_tool_tokens(model, tokenizer, catalog)
     retriever = ToolRetriever(model, tokenizer, catalog)
-    hits = retriever.retrieve(["send a message to Bob"], k=len(TOOLS))[0]
-    batch = retriever._encode(["send a message to Bob"])
-    with torch.no_grad():
-        logits = model(**batch).logits[0, -1, ids]
-    expected = [TOOLS[i].id for i in torch.argsort(logits, descending=True).tolist()]
-    assert [h.id for h in hits] == expected
+    queries = ["send a message to Bob", "what will the weather be in Paris next weekend, should I take an umbrella"]
+    got = retriever.retrieve(queries, k=len(TOOLS))  # one left-padded batch of two lengths
+    for query, hits in zip(queries, got):
+        enc = retriever._encode([query])  # the prompt alone: no padding, no batch
+        with torch.no_grad():
+            last = model(**enc).logits[0, -1].double()
+        logit = {t.id: float(last[tokenizer.convert_tokens_to_ids(atomic_token(t.id))]) for t in TOOLS}
+        order = [h.id for h in hits]
+        assert sorted(order) == sorted(logit)  # every tool once
+        # best first by the independent logits (up to float noise between a padded batch and one prompt)
+        assert all(logit[a] >= logit[b] - 1e-4 for a, b in zip(order, order[1:])), (order, logit)
+        norm = math.log(sum(math.exp(v) for v in logit.values()))
+        assert [h.score for h in hits] == pytest.approx([logit[i] - norm for i in order], abs=1e-4)
 
 
 def test_encode_pairs_masks_the_prompt_and_keeps_the_target(tiny):
