@@ -6,7 +6,7 @@ from data_jobs.cli import main
 from toolfoundry.storage import read_manifest, read_table
 
 
-def test_ingest_mcp_quarantines_bad_tools(tmp_path, capsys):
+def test_ingest_mcp_quarantines_bad_tools(ray_session, tmp_path, capsys):
     src = tmp_path / "tools_list.json"
     src.write_text(json.dumps({"jsonrpc": "2.0", "id": 1, "result": {"tools": [
         {"name": "get_weather", "description": "Current weather for a city",
@@ -25,7 +25,10 @@ def test_ingest_mcp_quarantines_bad_tools(tmp_path, capsys):
     reasons = read_table(result["quarantine"])["reason"].to_pylist()
     assert any("description: empty" in r for r in reasons) and any("duplicate" in r for r in reasons)
     assert all(str(src) in s for s in read_table(result["quarantine"])["source"].to_pylist())
+    assert {t["provenance"] for t in tools} == {f"mcp:{src}"}  # the user's file, not a temporary copy
     assert read_manifest(result["tools"])["rows"] == 2
+    assert result["quarantine_reasons"] == {"malformed": 2}
+    assert read_manifest(result["quarantine"])["quarantined"] == 2
 
 
 def test_bad_arguments_name_the_field(tmp_path, capsys):

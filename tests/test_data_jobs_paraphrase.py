@@ -63,11 +63,20 @@ def _shards(folder):
     return sorted(f for f in os.listdir(folder) if f.endswith(".parquet"))
 
 
-def test_job_keeps_labels_counts_rejections_and_is_deterministic(ray_session, examples_uri, tmp_path):
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A tiny random model with a small ChatML word tokenizer, saved as a directory: the actors load
+    it in milliseconds (``tiny-random`` parses the embedded GGUF tokenizer, seconds per actor)."""
+    from test_data_jobs_resume import tiny_model_dir
+
+    return tiny_model_dir(tmp_path_factory.mktemp("tiny_model"))
+
+
+def test_job_keeps_labels_counts_rejections_and_is_deterministic(ray_session, examples_uri, tiny_model, tmp_path):
     from data_jobs.paraphrase import run
     from toolfoundry.storage import read_manifest, read_table
 
-    kw = dict(model="tiny-random", temperature=1.0, seed=3, fraction=0.7, chunk_rows=4, batch_size=3,
+    kw = dict(model=tiny_model, temperature=1.0, seed=3, fraction=0.7, chunk_rows=4, batch_size=3,
               max_new_tokens=6)
     a = run(examples_uri, str(tmp_path / "a"), concurrency=2, **kw)
     b = run(examples_uri, str(tmp_path / "b"), concurrency=1, **kw)  # other pool size, same bytes

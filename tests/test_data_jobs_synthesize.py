@@ -24,6 +24,8 @@ def test_synthesize_counts_manifest_and_determinism(ray_session, tmp_path):
     manifest = read_manifest(out["examples"])
     assert manifest["kind"] == "synth.examples" and manifest["seed"] == 7 and manifest["rows"] == 250
     assert manifest["params"]["num_tools"] == 50 and len(manifest["shards"]) == 3
+    assert manifest["quarantined"] == 0 and out["quarantined"] == 0  # generated records pass the steps
+    assert read_table(out["quarantine"]).num_rows == 0 and len(read_manifest(out["quarantine"])["shards"]) == 3
 
     # every tool has test and train queries; roughly test_fraction of them are test
     by_tool = collections.defaultdict(collections.Counter)
