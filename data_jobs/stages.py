@@ -1,28 +1,32 @@
-"""Stage datasets for training, as text and as token ids.
+"""Stage datasets: the only producer of training rows.
 
-    python -m data_jobs.stages TOOLS_URI EXAMPLES_URI OUT_URI [--scenarios SCEN_EXAMPLES_URI] [--tokenizer embedded]
+    toolfoundry data stages TOOLS_URI EXAMPLES_URI OUT_URI [--scenarios SCEN_EXAMPLES_URI]
+        [--model-dir DIR | --tokenizer embedded] [--retrieval-labels multi|pair] [--dev-fraction 0.03]
 
-Writes one folder per stage under ``OUT_URI/text/`` (columns ``id, stage, split, tool_id, text,
-messages``) and, when a tokenizer is given, the same rows as ``input_ids``/``labels`` under
-``OUT_URI/tokens/`` so a trainer reads token ids directly:
+Writes one folder per stage under ``OUT_URI/text/<stage>`` (STAGE_TEXT_SCHEMA: the conversation as
+messages) and, with a tokenizer, ``OUT_URI/tokens/<stage>`` (TOKEN_SCHEMA: ids, labels, slot targets),
+which the training engine reads as they are:
 
-- ``memorization`` — tool document → tool token (ToolGen stage 1);
-- ``retrieval`` — query → tool token (ToolGen stage 2);
-- ``agent`` — query → thought, tool token, JSON arguments, observation from the tool's deterministic
-  implementation, finish (ToolGen stage 3); observations are not trained on;
-- ``gentool_rank`` — candidate toolset + query → tools ordered by capability (GenTool stage 1);
-- ``gentool_select`` — candidate toolset + query → the JSON call (GenTool stage 2).
+- ``memorization`` — tool document → tool token string (ToolGen stage 1); a document longer than the
+  token budget becomes several rows (chunks), never a cut;
+- ``retrieval`` — query → tool token string (ToolGen stage 2); ``multi``: one row per query whose slot
+  targets are *all* its relevant tools; ``pair``: one row per (query, relevant tool), as ToolGen does;
+- ``agent`` — query → action (tool token + JSON arguments) → observation from the tool's
+  deterministic implementation → final answer (ToolGen stage 3);
+- ``gentool_rank`` / ``gentool_select`` — candidates + query → ranking / call (GenTool's two stages).
 
-``text`` and ``tool_id`` are what the ToolGen trainer's encoder reads; memorization and retrieval
-rows are tokenised exactly as that encoder does (``toolfoundry.training.encode_pairs``; batched here,
-with the prompt rendered once), the chat stages
-with ChatML turns whose assistant turns alone carry labels. Tokenisation runs in a Ray Data actor
-pool (the tokenizer loads once per actor); rows longer than ``max_len`` are quarantined, not cut.
+Prompts come from :mod:`toolfoundry.prompts`, token strings from the model directory's catalog
+(:mod:`toolfoundry.catalog`), ids and label masks from :mod:`toolfoundry.encoding`: nothing here words a
+prompt or masks a label itself. Only ``train`` examples become rows; a deterministic slice of them
+(``--dev-fraction``, by example id) is written as split ``dev`` for the engine's stopping rule. Rows
+with no target, tools missing from the catalog, calls the tool refuses and rows longer than
+``--max-len`` are quarantined with the reason; counts by reason go into the manifest.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 
@@ -31,255 +35,292 @@ import pyarrow.parquet as pq
 
 from data_jobs import shards as sh
 from data_jobs.common import ensure_ray, prepare_output, run_shards
+from toolfoundry import prompts
+from toolfoundry.catalog import Catalog
+from toolfoundry.documents import tool_document
 from toolfoundry.errors import InputError
-from toolfoundry.schema import GENERATE_RESPONSE, QUARANTINE_SCHEMA, Example, Tool
+from toolfoundry.schema import (
+    GENERATE_RESPONSE,
+    QUARANTINE_SCHEMA,
+    STAGE_TEXT_SCHEMA,
+    TOKEN_SCHEMA,
+    Example,
+    Tool,
+)
 from toolfoundry.storage import join, read_table, resolve, shard_paths, write_manifest
 
 STAGES = ("memorization", "retrieval", "agent", "gentool_rank", "gentool_select")
-STAGE_SCHEMA = pa.schema([
-    pa.field("id", pa.string()), pa.field("stage", pa.string()), pa.field("split", pa.string()),
-    pa.field("tool_id", pa.string()), pa.field("text", pa.string()),
-    pa.field("messages", pa.string()),  # JSON: [{"role", "content", "train"}]
-])
-TOKEN_SCHEMA = pa.schema([
-    pa.field("id", pa.string()), pa.field("stage", pa.string()), pa.field("split", pa.string()),
-    pa.field("input_ids", pa.list_(pa.int32())), pa.field("labels", pa.list_(pa.int32())),
-])
-IGNORE = -100
+_FROM = {"tools": ("memorization",), "examples": ("retrieval", "agent"), "scenarios": ("gentool_rank", "gentool_select")}
+MEMORIZATION_CHUNK_TOKENS = 96
 
 
-def token_of(tool_id: str) -> str:
-    return f"<<{tool_id}>>"
+def dev_split(example_id: str, fraction: float) -> str:
+    """``dev`` for a deterministic ``fraction`` of training examples (by a hash of the id), else ``train``."""
+    if fraction <= 0:
+        return "train"
+    bucket = int(hashlib.sha1(example_id.encode()).hexdigest()[:8], 16) % 10_000
+    return "dev" if bucket < fraction * 10_000 else "train"
 
 
-def _msg(role: str, content: str, train: bool = False) -> dict:
-    return {"role": role, "content": content, "train": train}
+def _row(row_id: str, stage: str, split: str, tool_ids: list[str], messages: list[dict], weight: float = 1.0) -> dict:
+    return {"id": row_id, "stage": stage, "split": split, "tool_ids": tool_ids, "messages": json.dumps(messages),
+            "weight": weight}
 
 
-def memorization_rows(tools: list[Tool]) -> list[dict]:
-    return [{"id": f"mem-{t.id}", "stage": "memorization", "split": "train", "tool_id": t.id, "text": t.document(),
-             "messages": json.dumps([_msg("user", "Tool: " + t.document()), _msg("assistant", token_of(t.id), True)])}
-            for t in tools if t.id != GENERATE_RESPONSE]
+class Rows:
+    """Turns tools and examples into stage rows (text); what is set aside comes back with a reason."""
 
+    def __init__(self, catalog: Catalog, tools: dict[str, Tool], *, retrieval_labels: str, dev_fraction: float,
+                 chunker=None):
+        if retrieval_labels not in ("multi", "pair"):
+            raise InputError("--retrieval-labels", f"{retrieval_labels!r}", "'multi' or 'pair'")
+        self.token = dict(zip(catalog.ids, catalog.token_strings()))
+        self.tools = tools
+        self.labels = retrieval_labels
+        self.dev_fraction = dev_fraction
+        self.chunker = chunker  # tool -> document chunks; default: the whole document
 
-def retrieval_rows(examples: list[Example]) -> list[dict]:
-    return [{"id": f"ret-{e.id}", "stage": "retrieval", "split": e.split, "tool_id": e.relevant_tool_ids[0],
-             "text": e.query, "messages": json.dumps([_msg("user", e.query),
-                                                       _msg("assistant", token_of(e.relevant_tool_ids[0]), True)])}
-            for e in examples if e.relevant_tool_ids]
+    def memorization(self, tools: list[Tool]) -> tuple[list[dict], list[tuple[str, str]]]:
+        rows, bad = [], []
+        for t in tools:
+            if t.id == GENERATE_RESPONSE:
+                continue
+            if t.id not in self.token:
+                bad.append((t.id, "tool not in the model's catalog"))
+                continue
+            chunks = self.chunker(t) if self.chunker else [tool_document(t)]
+            for c, text in enumerate(chunks):
+                rows.append(_row(f"mem-{t.id}-{c}", "memorization", "train", [t.id],
+                                 prompts.memorization_messages(text, self.token[t.id])))
+        return rows, bad
 
+    def _split(self, e: Example) -> str | None:
+        return dev_split(e.id, self.dev_fraction) if e.split == "train" else None
 
-def agent_rows(examples: list[Example], tools: dict[str, Tool]) -> list[dict]:
-    """Single-tool trajectories: thought → tool token → arguments → observation → finish."""
-    from toolfoundry.synth.execute import execute
+    def retrieval(self, examples: list[Example]) -> tuple[list[dict], list[tuple[str, str]]]:
+        rows, bad = [], []
+        for e in examples:
+            split = self._split(e)
+            if split is None:
+                continue
+            relevant = [t for t in e.relevant_tool_ids if t != GENERATE_RESPONSE]
+            if not relevant:
+                bad.append((e.id, "no relevant tool: nothing to retrieve"))
+                continue
+            missing = [t for t in relevant if t not in self.token]
+            if missing:
+                bad.append((e.id, f"relevant tools not in the model's catalog: {missing[:3]}"))
+                continue
+            weight = 1.0 if not e.provenance.startswith("user:") else 4.0
+            if self.labels == "multi":
+                rows.append(_row(f"ret-{e.id}", "retrieval", split, relevant,
+                                 prompts.retrieval_messages(e.query, self.token[relevant[0]]), weight))
+            else:
+                rows += [_row(f"ret-{e.id}-{k}", "retrieval", split, [t],
+                              prompts.retrieval_messages(e.query, self.token[t]), weight)
+                         for k, t in enumerate(relevant)]
+        return rows, bad
 
-    rows = []
-    for e in examples:
-        tool = tools.get(e.relevant_tool_ids[0]) if e.relevant_tool_ids else None
-        if tool is None or e.gold_call_arguments is None:
-            continue
-        try:
-            observation = execute(tool, e.gold_call_arguments)
-        except (InputError, ValueError):  # not a synthetic tool, or arguments it refuses
-            continue
-        first = tool.description.split(".")[0]
-        thought = f"Thought: I should use a tool that {first[:1].lower() + first[1:]}."
-        msgs = [
-            _msg("user", e.query),
-            _msg("assistant", f"{thought}\nAction: {token_of(tool.id)}\nAction Input: "
-                 f"{json.dumps(e.gold_call_arguments, sort_keys=True)}", True),
-            _msg("tool", json.dumps(observation, sort_keys=True)),
-            _msg("assistant", "Thought: the tool returned what was asked.\nFinish: here is the result from "
-                 f"{tool.name}.", True),
-        ]
-        rows.append({"id": f"agent-{e.id}", "stage": "agent", "split": e.split, "tool_id": tool.id, "text": e.query,
-                     "messages": json.dumps(msgs)})
-    return rows
+    def agent(self, examples: list[Example]) -> tuple[list[dict], list[tuple[str, str]]]:
+        from toolfoundry.synth.execute import execute
 
+        rows, bad = [], []
+        for e in examples:
+            split = self._split(e)
+            if split is None or e.gold_call_arguments is None or not e.relevant_tool_ids:
+                continue
+            tool = self.tools.get(e.relevant_tool_ids[0])
+            if tool is None or tool.id not in self.token:
+                bad.append((e.id, "gold tool not in the model's catalog"))
+                continue
+            try:
+                observation = execute(tool, e.gold_call_arguments)
+            except (InputError, ValueError) as err:
+                bad.append((e.id, f"the tool refused the gold call: {err}"))
+                continue
+            answer = f"{tool.name} returned the result above."
+            rows.append(_row(f"agent-{e.id}", "agent", split, [tool.id],
+                             prompts.agent_messages(e.query, self.token[tool.id], e.gold_call_arguments,
+                                                    observation, answer)))
+        return rows, bad
 
-def _toolset_text(e: Example, tools: dict[str, Tool]) -> str:
-    lines = [f"{i + 1}. {tools[c].name}: {tools[c].description}" for i, c in enumerate(e.candidate_tool_ids)]
-    return "Tools:\n" + "\n".join(lines) + f"\nQuery: {e.query}"
-
-
-def gentool_rows(examples: list[Example], tools: dict[str, Tool]) -> tuple[list[dict], list[dict]]:
-    rank, select = [], []
-    for e in examples:
-        if not e.candidate_tool_ids or any(c not in tools for c in e.candidate_tool_ids):
-            continue
-        ctx = _toolset_text(e, tools)
-        order = " > ".join(tools[c].name for c in e.gold_ranking)
-        call = json.dumps({"name": e.gold_call_name, "arguments": e.gold_call_arguments or {}}, sort_keys=True)
-        gold = e.gold_ranking[0] if e.gold_ranking else GENERATE_RESPONSE
-        rank.append({"id": f"rank-{e.id}", "stage": "gentool_rank", "split": e.split, "tool_id": gold, "text": e.query,
-                     "messages": json.dumps([_msg("user", ctx + "\nRank the tools by how well they can answer."),
-                                             _msg("assistant", order, True)])})
-        select.append({"id": f"select-{e.id}", "stage": "gentool_select", "split": e.split, "tool_id": gold,
-                       "text": e.query, "messages": json.dumps([_msg("user", ctx + "\nCall the best tool."),
-                                                               _msg("assistant", call, True)])})
-    return rank, select
+    def gentool(self, examples: list[Example]) -> tuple[list[dict], list[dict], list[tuple[str, str]]]:
+        rank, select, bad = [], [], []
+        for e in examples:
+            split = self._split(e)
+            if split is None:
+                continue
+            if not e.candidate_tool_ids:
+                bad.append((e.id, "no candidate toolset"))
+                continue
+            missing = [c for c in e.candidate_tool_ids if c not in self.tools]
+            if missing:
+                bad.append((e.id, f"candidates not in the tool datasets: {missing[:3]}"))
+                continue
+            cands = [self.tools[c] for c in e.candidate_tool_ids]
+            order = [self.tools[c].name for c in e.gold_ranking] if e.gold_ranking else None
+            gold = e.gold_call_name or GENERATE_RESPONSE
+            call = {"name": gold, "arguments": (e.gold_call_arguments or {}) if gold != GENERATE_RESPONSE else {}}
+            if order:
+                rank.append(_row(f"rank-{e.id}", "gentool_rank", split, list(e.gold_ranking[:1]),
+                                 prompts.rank_messages(e.query, cands, order)))
+            select.append(_row(f"select-{e.id}", "gentool_select", split, list(e.gold_ranking[:1]),
+                               prompts.select_messages(e.query, cands, call)))
+        return rank, select, bad
 
 
 class Tokenize:
-    """Ray Data actor: text stage shards → token-id shards (written atomically by the actor)."""
+    """Ray Data actor: text stage shards → token shards (ids, labels, slot targets), written atomically."""
 
-    def __init__(self, tokenizer_source: str, tool_ids: list[str], max_len: int):
+    def __init__(self, model_dir: str, tool_ids: list[str], max_len: int):
+        from toolfoundry.encoding import ChatEncoder
         from toolfoundry.modeling import load_tokenizer
 
-        self.tok = load_tokenizer(tokenizer_source)
-        new = [token_of(t) for t in tool_ids if token_of(t) not in self.tok.get_vocab()]
-        self.tok.add_tokens(new)
+        tokenizer = load_tokenizer(model_dir)
+        catalog = _catalog_for(model_dir, tool_ids)
+        new = [t for t in catalog.new_vocabulary() if tokenizer.convert_tokens_to_ids(t) in (None, tokenizer.unk_token_id)]
+        if new:
+            tokenizer.add_tokens(new)
+        self.encoder = ChatEncoder(tokenizer)
+        self.position = {tid: i for i, tid in enumerate(catalog.ids)}
         self.max_len = max_len
-        vocab = self.tok.get_vocab()
-        self.chatml = "<|im_start|>" in vocab and "<|im_end|>" in vocab
-        from toolfoundry.prompts import end_of_turn, render_prompt
 
-        # the trainer's prompt format, rendered once (render_prompt looks the vocabulary up per call)
-        self.templates = {task: tuple(render_prompt(self.tok, "\x00", task).split("\x00"))
-                          for task in ("memorization", "retrieval")}
-        self.eot = end_of_turn(self.tok)
-
-    def _pairs(self, texts: list[str], targets: list[str], task: str) -> list[tuple[list[int], list[int]]]:
-        """What ``toolfoundry.training.encode_pairs`` gives, in two batched tokenizer calls; rows too
-        long for ``max_len`` go through ``encode_pairs`` itself (it cuts inside the user turn)."""
-        from toolfoundry.training import encode_pairs
-
-        pre, post = self.templates[task]
-        p_ids = self.tok([pre + t + post for t in texts], add_special_tokens=False)["input_ids"]
-        t_ids = self.tok([t + self.eot for t in targets], add_special_tokens=False)["input_ids"]
-        out, slow = [], []
-        for i, (p, t) in enumerate(zip(p_ids, t_ids)):
-            if len(p) + len(t) <= self.max_len:
-                out.append((p + t, [IGNORE] * len(p) + t))
-            else:
-                out.append(None)
-                slow.append(i)
-        if slow:
-            enc = encode_pairs(self.tok, [texts[i] for i in slow], [targets[i] for i in slow], task, self.max_len)
-            for i, ids, labels in zip(slow, enc["input_ids"], enc["labels"]):
-                out[i] = (ids, labels)
-        return out
-
-    def _chat_batch(self, conversations: list[list[dict]]) -> list[tuple[list[int], list[int]]]:
-        """Token ids and labels of many conversations, with one tokenizer call for all their turns."""
-        pieces, trained = [], []
-        for messages in conversations:
-            for m in messages:
-                if self.chatml:
-                    head, body = f"<|im_start|>{m['role']}\n", m["content"] + "<|im_end|>\n"
-                else:
-                    head, body = f"{m['role'].capitalize()}: ", m["content"] + "\n"
-                pieces += [head, body]
-                trained += [False, bool(m["train"])]
-        ids = self.tok(pieces, add_special_tokens=False)["input_ids"] if pieces else []
-        out, i = [], 0
-        for messages in conversations:
-            seq, labels = [], []
-            for _ in range(2 * len(messages)):
-                seq += ids[i]
-                labels += ids[i] if trained[i] else [IGNORE] * len(ids[i])
-                i += 1
-            out.append((seq, labels))
-        return out
+    def encode_table(self, table: pa.Table, source: str) -> tuple[list[dict], list[dict]]:
+        rows = table.to_pylist()
+        encoded = self.encoder.encode_many([json.loads(r["messages"]) for r in rows])
+        out, bad = [], []
+        for r, enc in zip(rows, encoded):
+            if len(enc) > self.max_len:
+                bad.append({"source": f"{source}#{r['id']}", "reason": f"{len(enc)} tokens > max_len {self.max_len}",
+                            "record": r["messages"]})
+                continue
+            slots = [self.position[t] for t in r["tool_ids"] if t in self.position] if r["stage"] in (
+                "memorization", "retrieval") else []
+            out.append({"id": r["id"], "stage": r["stage"], "split": r["split"], "input_ids": enc.input_ids,
+                        "labels": enc.labels, "slot_targets": slots, "weight": r["weight"]})
+        return out, bad
 
     def __call__(self, batch: dict) -> dict:
         results = []
         for src, dst, name in zip(batch["src"], batch["dst"], batch["name"]):
-            fs, _ = resolve(src)
-            rows = pq.read_table(src, filesystem=fs).to_pylist()
-            out, bad = [], []
-            plain = [r for r in rows if r["stage"] in ("memorization", "retrieval")]
-            chat = [r for r in rows if r["stage"] not in ("memorization", "retrieval")]
-            encoded = {}
-            for stage in ("memorization", "retrieval"):
-                group = [r for r in plain if r["stage"] == stage]
-                if not group:
-                    continue
-                try:
-                    pairs = self._pairs([r["text"] for r in group], [token_of(r["tool_id"]) for r in group], stage)
-                except ValueError as err:  # max_len leaves no room for the prompt: every row is unusable
-                    bad += [{"source": f"{src}#{r['id']}", "reason": str(err), "record": r["text"]} for r in group]
-                    continue
-                for r, (ids, labels) in zip(group, pairs):
-                    encoded[r["id"]] = (ids, labels)
-            for r, (ids, labels) in zip(chat, self._chat_batch([json.loads(r["messages"]) for r in chat])):
-                if len(ids) > self.max_len:
-                    bad.append({"source": f"{src}#{r['id']}", "reason": f"{len(ids)} tokens > max_len {self.max_len}",
-                                "record": r["messages"]})
-                    continue
-                encoded[r["id"]] = (ids, labels)
-            for r in rows:  # the text shard's order
-                if r["id"] in encoded:
-                    ids, labels = encoded[r["id"]]
-                    out.append({"id": r["id"], "stage": r["stage"], "split": r["split"], "input_ids": ids,
-                                "labels": labels})
+            table = pq.read_table(src, filesystem=resolve(src)[0])
+            out, bad = self.encode_table(table, src)
             sh.write_shard(pa.Table.from_pylist(out, schema=TOKEN_SCHEMA), dst, name)
             sh.write_shard(pa.Table.from_pylist(bad, schema=QUARANTINE_SCHEMA), dst.rstrip("/") + "_quarantine", name)
             results.append(json.dumps({"dst": dst, "name": name, "rows": len(out), "quarantined": len(bad)}))
         return {"result": results}
 
 
+def _catalog_for(model_dir: str | None, tool_ids: list[str], tools: dict[str, Tool] | None = None) -> Catalog:
+    """The model directory's catalog (it decides every tool's token string); an atomic catalog of the
+    given tools when the source is a base model without one."""
+    import os
+
+    if model_dir and os.path.isfile(os.path.join(model_dir, "catalog.json")):
+        return Catalog.load(model_dir)
+    if tools is None:  # token strings of the atomic scheme need only the ids
+        return Catalog.from_tools([Tool(id=t, name="t", description="-") for t in tool_ids])
+    return Catalog.from_tools([tools[t] for t in tool_ids])
+
+
+def _chunker(model_dir: str | None, max_tokens: int):
+    if not model_dir:
+        return None
+    from toolfoundry.modeling import load_tokenizer
+
+    tokenizer = load_tokenizer(model_dir)
+    return lambda tool: prompts.document_chunks(tool, max_tokens, tokenizer)
+
+
+def _quarantine_rows(bad: list[tuple[str, str]], source: str) -> list[dict]:
+    return [{"source": f"{source}#{key}", "reason": reason, "record": key} for key, reason in bad]
+
+
 def run(tools_uri: str, examples_uri: str, out_uri: str, *, scenarios_uri: str | None = None,
-        tokenizer: str | None = "embedded", max_len: int = 512, tokenize_concurrency: int | None = None) -> dict:
+        model_dir: str | None = "embedded", max_len: int = 512, retrieval_labels: str = "multi",
+        dev_fraction: float = 0.03, stages: tuple[str, ...] | None = None,
+        tokenize_concurrency: int | None = None) -> dict:
+    """Write the text (and, with ``model_dir``, token) datasets of ``stages`` (default: every stage
+    its inputs allow). ``model_dir`` is a model directory with a catalog (or 'embedded'/'tiny-random');
+    None writes text only."""
     ensure_ray()
     import ray
 
-    tools_list = [Tool.from_row(r) for r in read_table(tools_uri).to_pylist()]
+    if not 0 <= dev_fraction < 0.5:
+        raise InputError("--dev-fraction", f"{dev_fraction}", "a fraction in [0, 0.5)")
+    base_tools = [Tool.from_row(r) for r in read_table(tools_uri).to_pylist()]
+    extra_tools = []
     if scenarios_uri:  # the scenario catalog (weak versions, generate_response) is a superset
-        tools_list += [Tool.from_row(r) for r in read_table(scenarios_uri.rstrip("/").rsplit("/", 1)[0] + "/tools")
+        extra_tools = [Tool.from_row(r) for r in read_table(scenarios_uri.rstrip("/").rsplit("/", 1)[0] + "/tools")
                        .to_pylist()]
-    tools = {}
-    for t in tools_list:
+    tools: dict[str, Tool] = {}
+    for t in base_tools + extra_tools:
         tools.setdefault(t.id, t)
-    tool_shards = shard_paths(tools_uri)
-    ex_shards = shard_paths(examples_uri)
-    scen_shards = shard_paths(scenarios_uri) if scenarios_uri else []
+    catalog = _catalog_for(model_dir, [t.id for t in base_tools if t.id != GENERATE_RESPONSE], tools)
+    wanted = tuple(stages or STAGES)
+    unknown = [s for s in wanted if s not in STAGES]
+    if unknown:
+        raise InputError("stages", f"unknown stages {unknown}", f"some of {STAGES}")
+    inputs = {"tools": shard_paths(tools_uri), "examples": shard_paths(examples_uri),
+              "scenarios": shard_paths(scenarios_uri) if scenarios_uri else []}
+    counts_of = {s: len(inputs[kind]) for kind, names in _FROM.items() for s in names}
+    active = [s for s in wanted if counts_of[s]]
     plan = {"job": "stages", "tools": tools_uri, "examples": examples_uri, "scenarios": scenarios_uri,
-            "tokenizer": tokenizer, "max_len": max_len}
-    counts_of = {"memorization": len(tool_shards), "retrieval": len(ex_shards), "agent": len(ex_shards),
-                 "gentool_rank": len(scen_shards), "gentool_select": len(scen_shards)}
+            "model_dir": model_dir, "max_len": max_len, "retrieval_labels": retrieval_labels,
+            "dev_fraction": dev_fraction, "stages": list(active), "catalog": catalog.token_strings()[:3] + [len(catalog)]}
     text_uri = {s: join(out_uri, "text", s) for s in STAGES}
-    for s in STAGES:
+    for s in active:
         prepare_output(text_uri[s], plan, counts_of[s])
-    work = ([("tools", p, k, len(tool_shards)) for k, p in enumerate(tool_shards)]
-            + [("examples", p, k, len(ex_shards)) for k, p in enumerate(ex_shards)]
-            + [("scenarios", p, k, len(scen_shards)) for k, p in enumerate(scen_shards)])
-    state = ray.put(tools)
+        prepare_output(text_uri[s] + "_quarantine", plan, counts_of[s])
+    work = [(kind, path, k, len(paths)) for kind, paths in inputs.items() for k, path in enumerate(paths)
+            if any(s in active for s in _FROM[kind])]
+    state = ray.put((catalog, tools))
+    chunk_tokens = min(MEMORIZATION_CHUNK_TOKENS, max_len - 24)
 
     def produce(i: int) -> dict:
         kind, path, k, n = work[i]
         name = sh.shard_name(k, n)
-        outs = {"tools": ["memorization"], "examples": ["retrieval", "agent"],
-                "scenarios": ["gentool_rank", "gentool_select"]}[kind]
+        outs = [s for s in _FROM[kind] if s in active]
         if all(sh.shard_exists(text_uri[s], name) for s in outs):
             return {"shard": i, "written": False}
+        cat, tool_map = ray.get(state)
+        builder = Rows(cat, tool_map, retrieval_labels=retrieval_labels, dev_fraction=dev_fraction,
+                       chunker=_chunker(model_dir, chunk_tokens))
         table = pq.read_table(path, filesystem=resolve(path)[0])
+        bad: dict[str, list] = {s: [] for s in outs}
         if kind == "tools":
-            produced = {"memorization": memorization_rows([Tool.from_row(r) for r in table.to_pylist()])}
+            produced, bad["memorization"] = builder.memorization([Tool.from_row(r) for r in table.to_pylist()])
+            produced = {"memorization": produced}
         elif kind == "examples":
             exs = [Example.from_row(r) for r in table.to_pylist()]
-            produced = {"retrieval": retrieval_rows(exs), "agent": agent_rows(exs, ray.get(state))}
+            produced = {}
+            if "retrieval" in outs:
+                produced["retrieval"], bad["retrieval"] = builder.retrieval(exs)
+            if "agent" in outs:
+                produced["agent"], bad["agent"] = builder.agent(exs)
         else:
-            rank, select = gentool_rows([Example.from_row(r) for r in table.to_pylist()], ray.get(state))
+            rank, select, problems = builder.gentool([Example.from_row(r) for r in table.to_pylist()])
             produced = {"gentool_rank": rank, "gentool_select": select}
-        for s, rows in produced.items():
-            sh.write_shard(pa.Table.from_pylist(rows, schema=STAGE_SCHEMA), text_uri[s], name)
+            bad = {"gentool_rank": problems, "gentool_select": problems}
+        for s in outs:
+            sh.write_shard(pa.Table.from_pylist(produced.get(s, []), schema=STAGE_TEXT_SCHEMA), text_uri[s], name)
+            sh.write_shard(pa.Table.from_pylist(_quarantine_rows(bad.get(s, []), path), schema=QUARANTINE_SCHEMA),
+                           text_uri[s] + "_quarantine", name)
         return {"shard": i, "written": True}
 
     run_shards(len(work), produce)
-    result = {"text": {}, "tokens": {}, "quarantined": {}}
-    for s in STAGES:
-        if counts_of[s]:
-            m = write_manifest(text_uri[s], kind=f"stage.{s}.text", params=plan, parents=[tools_uri, examples_uri])
-            result["text"][s] = {"uri": text_uri[s], "rows": m["rows"]}
-    if not tokenizer:
+    result: dict = {"text": {}, "tokens": {}, "quarantined": {}}
+    for s in active:
+        q = write_manifest(text_uri[s] + "_quarantine", kind=f"stage.{s}.text_quarantine", params=plan)
+        m = write_manifest(text_uri[s], kind=f"stage.{s}.text", params=plan, parents=[tools_uri, examples_uri],
+                           extra={"quarantined": q["rows"], "reasons": _reasons(text_uri[s] + "_quarantine")})
+        result["text"][s] = {"uri": text_uri[s], "rows": m["rows"], "quarantined": q["rows"]}
+    if not model_dir:
         return result
 
     tok_uri = {s: join(out_uri, "tokens", s) for s in STAGES}
     jobs = []
-    for s in STAGES:
-        if not counts_of[s]:
-            continue
+    for s in active:
         prepare_output(tok_uri[s], plan, counts_of[s])
         prepare_output(tok_uri[s] + "_quarantine", plan, counts_of[s])
         for k, src in enumerate(shard_paths(text_uri[s])):
@@ -290,17 +331,32 @@ def run(tools_uri: str, examples_uri: str, out_uri: str, *, scenarios_uri: str |
         if tokenize_concurrency is None:
             tokenize_concurrency = max(1, min(len(jobs), int(ray.cluster_resources().get("CPU", 2)) - 1))
         ds = ray.data.from_items(jobs, override_num_blocks=len(jobs)).map_batches(
-            Tokenize, fn_constructor_args=(tokenizer, sorted(tools), max_len), batch_size=1,
+            Tokenize, fn_constructor_args=(model_dir, catalog.ids, max_len), batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=tokenize_concurrency), num_cpus=1)
         ds.materialize()
-    for s in STAGES:
-        if counts_of[s]:
-            q = write_manifest(tok_uri[s] + "_quarantine", kind=f"stage.{s}.quarantine", params=plan)
-            m = write_manifest(tok_uri[s], kind=f"stage.{s}.tokens", params=plan, parents=[text_uri[s]],
-                               extra={"quarantined": q["rows"], "tokenizer": tokenizer, "max_len": max_len})
-            result["tokens"][s] = {"uri": tok_uri[s], "rows": m["rows"]}
-            result["quarantined"][s] = q["rows"]
+    for s in active:
+        q = write_manifest(tok_uri[s] + "_quarantine", kind=f"stage.{s}.quarantine", params=plan)
+        m = write_manifest(tok_uri[s], kind=f"stage.{s}.tokens", params=plan, parents=[text_uri[s]],
+                           extra={"quarantined": q["rows"], "model_dir": model_dir, "max_len": max_len,
+                                  "reasons": _reasons(tok_uri[s] + "_quarantine"), "num_tools": len(catalog)})
+        result["tokens"][s] = {"uri": tok_uri[s], "rows": m["rows"]}
+        result["quarantined"][s] = q["rows"] + result["text"][s]["quarantined"]
     return result
+
+
+def _reasons(quarantine_uri: str) -> dict[str, int]:
+    """Quarantined rows counted by reason (numbers in reasons folded, so similar reasons group)."""
+    import re
+
+    counts: dict[str, int] = {}
+    try:
+        table = read_table(quarantine_uri)
+    except InputError:
+        return counts
+    for reason in table.column("reason").to_pylist():
+        key = re.sub(r"\d+", "N", reason.split(":")[0] if ": [" in reason else reason)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -308,14 +364,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("examples_uri", help="query → tool examples (e.g. the synth or dedupe output)")
     p.add_argument("out_uri")
     p.add_argument("--scenarios", default=None, help="scenario examples (OUT/examples of the scenarios job)")
-    p.add_argument("--tokenizer", default="embedded",
-                   help="'embedded', 'tiny-random', a model directory, or 'none' for text only")
-    p.add_argument("--max-len", type=int, default=512)
+    p.add_argument("--model-dir", "--tokenizer", dest="model_dir", default="embedded",
+                   help="model directory whose tokenizer and catalog define the tokens ('embedded', "
+                        "'tiny-random', a directory written by toolfoundry training, or 'none' for text only)")
+    p.add_argument("--max-len", type=int, default=512, help="longest row in tokens; longer rows are quarantined")
+    p.add_argument("--retrieval-labels", choices=["multi", "pair"], default="multi",
+                   help="multi: one row per query, every relevant tool a target; pair: one row per (query, tool)")
+    p.add_argument("--dev-fraction", type=float, default=0.03, help="share of train examples written as split dev")
+    p.add_argument("--stages", default=None, help=f"comma list (default: all of {', '.join(STAGES)})")
 
 
 def run_from_args(a: argparse.Namespace) -> dict:
     return run(a.tools_uri, a.examples_uri, a.out_uri, scenarios_uri=a.scenarios,
-               tokenizer=None if a.tokenizer == "none" else a.tokenizer, max_len=a.max_len)
+               model_dir=None if a.model_dir == "none" else a.model_dir, max_len=a.max_len,
+               retrieval_labels=a.retrieval_labels, dev_fraction=a.dev_fraction,
+               stages=tuple(a.stages.split(",")) if a.stages else None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,11 +30,13 @@ def ray_session():
     """A local Ray with 4 logical CPUs: 2 training workers plus room for Data actors and Serve."""
     import ray
 
+    from train_jobs.pipeline import RAY_ENV
+
     if not ray.is_initialized():
         ray.init(
             num_cpus=4,
             include_dashboard=False,
-            runtime_env={"env_vars": {"DS_ACCELERATOR": "cpu", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}},
+            runtime_env={"env_vars": RAY_ENV},
         )
         ray.data.DataContext.get_current().enable_progress_bars = False
     yield ray
@@ -48,12 +50,15 @@ def tiny_pipeline_config(run_dir: str, **sections):
         "run_dir": run_dir,
         "data": {"num_tools": 24, "queries_per_tool": 5, "test_fraction": 0.2, "num_shards": 2},
         "model": {"source": "tiny-random"},
+        "optimizer": {"lr": 3e-4, "tool_lr": 1e-2},
+        "schedule": {"warmup_steps": 2},
+        "encode": {"max_len": 64, "dev_fraction": 0.1},
         "train": {
             "batch_size": 4,
-            "max_seq_len": 64,
+            "log_every": 5,
             "stages": [
-                {"name": "memorization", "epochs": 2, "lr": 3e-3},
-                {"name": "retrieval", "epochs": 2, "lr": 3e-3},
+                {"name": "memorization", "epochs": 2},
+                {"name": "retrieval", "epochs": 2, "budget": {"eval_every": 5}},
             ],
         },
         "serve": {"port": free_port(), "demo_queries": 2},

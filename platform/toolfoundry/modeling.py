@@ -21,6 +21,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 from toolfoundry.catalog import Catalog
+from toolfoundry.documents import tool_document, tool_label
 from toolfoundry.errors import InputError
 
 EMBEDDED = "embedded"
@@ -119,13 +120,27 @@ def load_base_model(source: str, dtype: str = "float32", seed: int = 0):
     return model, tokenizer
 
 
-def add_tool_tokens(model, tokenizer, catalog: Catalog) -> list[int]:
-    """Add one token per tool and initialise each new embedding from its tool's name.
+TOOL_INITS = ("document", "name", "random")
 
-    ToolGen's atomic indexing: the row of ``<<tool_id>>`` starts at the mean of the embeddings of the
-    subwords of the tool's name (underscores read as spaces), so a fresh tool token already sits
-    near the words that describe it. Tied models share the row with the output head; untied ones get
-    the same treatment on the output side.
+
+def tool_init_texts(catalog: Catalog, init: str) -> list[str]:
+    """The text each new tool token's embedding starts from: the whole tool document, or its name."""
+    if init == "document":
+        return [tool_document(t) for t in catalog.tools]
+    if init == "name":
+        return [tool_label(t) for t in catalog.tools]
+    raise InputError("model.tool_init", f"{init!r}", f"one of {TOOL_INITS}")
+
+
+def add_tool_tokens(model, tokenizer, catalog: Catalog, init: str = "document", seed: int = 0) -> list[int]:
+    """Add one token per tool (atomic indexing) and initialise each new embedding row.
+
+    ``document`` (default): the mean of the embeddings of the subwords of the tool's document
+    (identifiers split, category, description, argument names), so a fresh token sits near the words
+    that describe what the tool does — and two tools whose *names* share subwords (``get_weather``,
+    ``get_weather_v2``, or ``_0``/``_1`` from an untitled catalog) still start apart. ``name``: the
+    mean over the readable name only (ToolGen's choice). ``random``: the embedding init of the model.
+    Tied models share the row with the output head; untied ones get the same row on the output side.
     """
     new_tokens = catalog.new_vocabulary()
     if not new_tokens:
@@ -133,27 +148,41 @@ def add_tool_tokens(model, tokenizer, catalog: Catalog) -> list[int]:
     clash = [t for t in new_tokens if t in tokenizer.get_vocab()]
     if clash:
         raise InputError("catalog", f"tool tokens already in the vocabulary: {clash[:3]}", "new tool ids")
+    if init not in TOOL_INITS:
+        raise InputError("model.tool_init", f"{init!r}", f"one of {TOOL_INITS}")
+    old_size = len(tokenizer)
     tokenizer.add_tokens(new_tokens)
     new_ids = tokenizer.convert_tokens_to_ids(new_tokens)
+    if new_ids != list(range(old_size, old_size + len(new_tokens))):
+        raise InputError("catalog", "tool tokens did not get consecutive ids", "a tokenizer without gaps")
     model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
-
-    names = [t.name.replace("_", " ") for t in catalog.tools]
-    pieces = tokenizer(names, add_special_tokens=False)["input_ids"]
     layers = [model.get_input_embeddings()]
     if not model.config.tie_word_embeddings and model.get_output_embeddings() is not None:
         layers.append(model.get_output_embeddings())
     with torch.no_grad():
+        if init == "random":
+            generator = torch.Generator().manual_seed(seed)
+            std = float(model.get_input_embeddings().weight[:old_size].float().std())
+            for layer in layers:
+                layer.weight[old_size:] = (torch.randn(len(new_ids), layer.weight.shape[1], generator=generator)
+                                           * std).to(layer.weight.dtype)
+            return new_ids
+        pieces = tokenizer(tool_init_texts(catalog, init), add_special_tokens=False)["input_ids"]
+        pieces = [p or [tokenizer.unk_token_id or 0] for p in pieces]
+        flat = torch.tensor([i for p in pieces for i in p])
+        offsets = torch.tensor([0] + [len(p) for p in pieces[:-1]]).cumsum(0)
         for layer in layers:
-            weight = layer.weight
-            for token_id, piece_ids in zip(new_ids, pieces):
-                weight[token_id] = weight[torch.tensor(piece_ids)].mean(dim=0)
+            base = layer.weight[:old_size]
+            rows = torch.nn.functional.embedding_bag(flat, base.float(), offsets, mode="mean")
+            layer.weight[old_size:] = rows.to(layer.weight.dtype)
     return new_ids
 
 
-def prepare_initial_model(source: str, catalog: Catalog, dest: str, dtype: str = "float32", seed: int = 0) -> str:
+def prepare_initial_model(source: str, catalog: Catalog, dest: str, dtype: str = "float32", seed: int = 0,
+                          tool_init: str = "document") -> str:
     """Load the base model, add the catalog's tool tokens, and save model + tokenizer + catalog."""
     model, tokenizer = load_base_model(source, dtype, seed)
-    add_tool_tokens(model, tokenizer, catalog)
+    add_tool_tokens(model, tokenizer, catalog, tool_init, seed)
     os.makedirs(dest, exist_ok=True)
     model.save_pretrained(dest)
     tokenizer.save_pretrained(dest)

@@ -14,7 +14,8 @@ import torch
 
 from toolfoundry.catalog import Catalog
 from toolfoundry.modeling import load_model_dir
-from toolfoundry.prompts import end_of_turn, render_prompt
+from toolfoundry.encoding import ChatEncoder, end_of_turn_id
+from toolfoundry.prompts import retrieval_messages
 from toolfoundry.trie import ToolTrie, TrieLogitsProcessor
 
 
@@ -25,13 +26,23 @@ class RetrievedTool:
     score: float
 
 
+def left_pad(rows: list[list[int]], pad_id: int) -> dict[str, torch.Tensor]:
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, width - len(r):] = torch.tensor(r)
+        mask[i, width - len(r):] = 1
+    return {"input_ids": ids, "attention_mask": mask}
+
+
 class ToolRetriever:
     def __init__(self, model, tokenizer, catalog: Catalog):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.catalog = catalog
-        self.tokenizer.padding_side = "left"  # every prompt ends at the same position
-        self.stop_token_id = tokenizer.convert_tokens_to_ids(end_of_turn(tokenizer))
+        self.encoder = ChatEncoder(tokenizer)
+        self.stop_token_id = end_of_turn_id(tokenizer)
         sequences = [
             tokenizer(s, add_special_tokens=False)["input_ids"] + [self.stop_token_id]
             for s in catalog.token_strings()
@@ -45,9 +56,10 @@ class ToolRetriever:
         model, tokenizer, catalog = load_model_dir(path, dtype)
         return cls(model, tokenizer, catalog)
 
-    def _encode(self, queries: list[str]):
-        prompts = [render_prompt(self.tokenizer, q, "retrieval") for q in queries]
-        return self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+    def _encode(self, queries: list[str]) -> dict[str, torch.Tensor]:
+        """Left-padded prompts (every prompt ends at the same position), as training encoded them."""
+        ids = self.encoder.prompt_many([retrieval_messages(q) for q in queries])
+        return left_pad(ids, self.tokenizer.pad_token_id)
 
     @torch.inference_mode()
     def retrieve(self, queries: list[str], k: int) -> list[list[RetrievedTool]]:

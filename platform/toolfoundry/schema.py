@@ -188,6 +188,36 @@ QUARANTINE_SCHEMA = pa.schema(
 )
 
 
+#: One training row of a stage, as text: the conversation (``toolfoundry.prompts``) plus the catalog
+#: tools it is about (``tool_ids``: the retrieval targets of a tool-slot row).
+STAGE_TEXT_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string()),
+        pa.field("stage", pa.string()),
+        pa.field("split", pa.string()),  # train | dev (a held-out slice of train, for stopping rules)
+        pa.field("tool_ids", _str_list),
+        pa.field("messages", pa.string()),  # JSON: [{"role", "content", "train"}]
+        pa.field("weight", pa.float32()),
+    ],
+    metadata={"toolfoundry.schema": "stage_text", "toolfoundry.schema_version": SCHEMA_VERSION},
+)
+
+#: The same row as the trainer reads it (``toolfoundry.encoding``): ids, labels masked to the trained
+#: turns, and ``slot_targets``, the catalog positions of every relevant tool at the tool slot.
+TOKEN_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string()),
+        pa.field("stage", pa.string()),
+        pa.field("split", pa.string()),
+        pa.field("input_ids", pa.list_(pa.int32())),
+        pa.field("labels", pa.list_(pa.int32())),
+        pa.field("slot_targets", pa.list_(pa.int32())),
+        pa.field("weight", pa.float32()),
+    ],
+    metadata={"toolfoundry.schema": "stage_tokens", "toolfoundry.schema_version": SCHEMA_VERSION},
+)
+
+
 def tools_to_table(tools: list[Tool]) -> pa.Table:
     return pa.Table.from_pylist([t.to_row() for t in tools], schema=TOOL_SCHEMA)
 

@@ -1,85 +1,265 @@
-"""Training pieces shared by every recipe: encoding (prompt, target) pairs and the target-only loss.
+"""Training pieces every recipe shares, without Ray: trainable parameters, losses, batches, schedules.
 
-The loss is computed on target tokens only, and the output head runs only at those positions: with a
-49k-word vocabulary the head is a fifth of a small model's compute, and a retrieval example has one
-or two target tokens out of ~30.
+- :class:`ToolRows` stores the vocabulary matrix as the base rows plus the new tool-token rows, so the
+  tool tokens can learn at their own rate while the base vocabulary is frozen (or not), and so the
+  output head can be evaluated on the tool rows alone.
+- :func:`make_trainable` applies a profile: ``full`` fine-tuning, ``top_layers`` (the last k decoder
+  layers, the final norm and the tool rows; the rest frozen — on CPUs this is several times cheaper
+  per token, see bench/README.md) or ``lora`` (peft adapters plus the tool rows).
+- :class:`StageLoss` computes a stage's loss on labelled positions only. ``lm``: cross-entropy over
+  the whole vocabulary at every labelled position. ``tool_slot``: at the first labelled position (the
+  tool slot of a memorization or retrieval row) a softmax over the catalog's tool rows only — what
+  retrieval ranks at inference — against a uniform target over *all* the row's relevant tools
+  (``slot_targets``), so a multi-tool query trains every one of its tools in one forward.
+- :func:`batch_plan` deals rows into length-bucketed batches, deterministically for (seed, epoch), so a
+  run resumed mid-epoch sees exactly the batches it would have seen.
 """
 
 from __future__ import annotations
 
 import math
+import random
+from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from toolfoundry.prompts import Task, end_of_turn, render_prompt
-
-IGNORE = -100
+from toolfoundry.encoding import IGNORE
 
 
-def encode_pairs(tokenizer, texts: list[str], targets: list[str], task: Task, max_len: int) -> dict[str, list]:
-    """Token ids and labels for (user text, target) pairs; labels mask everything but the target.
+# ------------------------------------------------------------------------------ vocabulary rows
+class ToolRows(nn.Module):
+    """A ``[base + new, dim]`` token matrix held as two parameters: ``base`` and ``new`` (the tools).
 
-    A text too long for ``max_len`` is cut inside the user turn, so the prompt keeps its structure
-    and the target is never truncated.
+    Called with ``input_ids`` it is the input embedding; called with ``hidden`` it returns logits
+    over all rows, or over the new rows only (``tools_only``). Going through ``forward`` in both cases
+    matters under ZeRO-3, whose hooks gather a module's parameters when the module is called.
     """
-    eot = end_of_turn(tokenizer)
-    target_ids = tokenizer([t + eot for t in targets], add_special_tokens=False)["input_ids"]
-    overhead = len(tokenizer(render_prompt(tokenizer, "", task), add_special_tokens=False)["input_ids"])
-    content_ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
-    input_ids, labels = [], []
-    for content, target in zip(content_ids, target_ids):
-        budget = max_len - overhead - len(target)
-        if budget < 1:
-            raise ValueError(f"train.max_seq_len={max_len} leaves no room for the prompt; raise it")
-        text = tokenizer.decode(content[:budget]) if len(content) > budget else None
-        prompt = render_prompt(tokenizer, text if text is not None else tokenizer.decode(content), task)
-        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"][: max_len - len(target)]
-        input_ids.append(prompt_ids + target)
-        labels.append([IGNORE] * len(prompt_ids) + target)
-    return {"input_ids": input_ids, "labels": labels}
 
-
-def collate(batch: dict[str, np.ndarray], pad_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad a batch of variable-length rows (as Ray Data hands them: arrays of lists)."""
-    rows = [list(r) for r in batch["input_ids"]]
-    labels = [list(r) for r in batch["labels"]]
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    lab = torch.full((len(rows), width), IGNORE, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, (r, l) in enumerate(zip(rows, labels)):
-        ids[i, : len(r)] = torch.tensor(r)
-        lab[i, : len(l)] = torch.tensor(l)
-        mask[i, : len(r)] = 1
-    return {"input_ids": ids, "attention_mask": mask, "labels": lab}
-
-
-class TargetOnlyLM(nn.Module):
-    """Wraps a causal LM so that ``forward`` returns the mean loss over target tokens only."""
-
-    def __init__(self, model):
+    def __init__(self, weight: torch.Tensor, num_new: int):
         super().__init__()
-        self.model = model
+        offset = weight.shape[0] - num_new
+        self.offset = offset
+        self.base = nn.Parameter(weight[:offset].detach().clone())
+        self.new = nn.Parameter(weight[offset:].detach().clone())
 
-    def forward(self, input_ids, attention_mask, labels):
+    @property
+    def weight(self) -> torch.Tensor:  # what HF code that inspects ``embed_tokens.weight`` expects
+        return torch.cat([self.base, self.new], 0)
+
+    def forward(self, input_ids: torch.Tensor | None = None, hidden: torch.Tensor | None = None,
+                tools_only: bool = False) -> torch.Tensor:
+        if input_ids is not None:
+            is_new = input_ids >= self.offset
+            out = nn.functional.embedding(input_ids.clamp(max=self.offset - 1), self.base)
+            if bool(is_new.any()):
+                out = torch.where(is_new.unsqueeze(-1),
+                                  nn.functional.embedding((input_ids - self.offset).clamp(min=0), self.new), out)
+            return out
+        if tools_only:
+            return hidden.float() @ self.new.float().T
+        return torch.cat([hidden @ self.base.T, hidden @ self.new.T], -1).float()
+
+    def merged(self) -> torch.Tensor:
+        return torch.cat([self.base.detach(), self.new.detach()], 0)
+
+
+def install_tool_rows(model, num_new: int) -> tuple[ToolRows, ToolRows | None]:
+    """Replace the model's input embedding (and untied output head) by :class:`ToolRows`."""
+    inner = model.get_decoder()
+    rows = ToolRows(model.get_input_embeddings().weight, num_new)
+    inner.embed_tokens = rows
+    head = None
+    if not model.config.tie_word_embeddings and model.get_output_embeddings() is not None:
+        head = ToolRows(model.get_output_embeddings().weight, num_new)
+    # the losses read logits from the rows; the old head would only hold a stale copy of the matrix
+    model.lm_head = nn.Identity()
+    return rows, head
+
+
+def export_tool_rows(model, rows: ToolRows, head: ToolRows | None) -> None:
+    """Put plain ``nn.Embedding``/``nn.Linear`` weights back, so ``save_pretrained`` writes an ordinary
+    Hugging Face model that transformers and vLLM load."""
+    weight = rows.merged()
+    embedding = nn.Embedding(weight.shape[0], weight.shape[1], _weight=weight.clone())
+    model.get_decoder().embed_tokens = embedding
+    model.lm_head = nn.Linear(weight.shape[1], weight.shape[0], bias=False, dtype=weight.dtype)
+    model.lm_head.weight = nn.Parameter(head.merged().clone()) if head is not None else embedding.weight
+
+
+# ------------------------------------------------------------------------------ trainable profiles
+@dataclass(frozen=True)
+class Trainable:
+    profile: str = "full"  # full | top_layers | lora
+    top_layers: int = 4
+    lora_rank: int = 16
+    lora_alpha: int = 32
+
+
+def make_trainable(model, rows: ToolRows, head: ToolRows | None, spec: Trainable):
+    """Freeze what the profile freezes; returns (model, base params, tool-row params) to optimise."""
+    for p in model.parameters():
+        p.requires_grad = False
+    tool_params = [rows.new] + ([head.new] if head is not None else [])
+    for p in tool_params:
+        p.requires_grad = True
+    if spec.profile == "full":
+        base = [p for n, p in model.named_parameters() if not n.endswith(".new")]
+        for p in base:
+            p.requires_grad = True
+        return model, base, tool_params
+    if spec.profile == "top_layers":
+        layers = model.get_decoder().layers
+        k = min(spec.top_layers, len(layers))
+        base = [p for layer in list(layers)[len(layers) - k:] for p in layer.parameters()]
+        base += list(model.get_decoder().norm.parameters())
+        for p in base:
+            p.requires_grad = True
+        return model, base, tool_params
+    if spec.profile == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        config = LoraConfig(r=spec.lora_rank, lora_alpha=spec.lora_alpha, lora_dropout=0.0,
+                            target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+                                            "down_proj"])
+        model = get_peft_model(model, config)
+        for p in tool_params:
+            p.requires_grad = True
+        base = [p for n, p in model.named_parameters() if "lora_" in n]
+        return model, base, tool_params
+    raise ValueError(f"unknown trainable profile {spec.profile!r}")
+
+
+# ----------------------------------------------------------------------------------------- loss
+class StageLoss(nn.Module):
+    """``forward(batch) -> (loss, correct, counted)`` for one stage's rows.
+
+    ``correct``/``counted`` feed the dev metric: for ``tool_slot``, rows whose top tool is one of their
+    relevant tools; for ``lm``, labelled tokens predicted exactly (greedy).
+    """
+
+    def __init__(self, model, rows: ToolRows, head: ToolRows | None, mode: str):
+        super().__init__()
+        if mode not in ("lm", "tool_slot"):
+            raise ValueError(f"unknown loss {mode!r}")
+        self.model = model
+        self.rows = rows
+        self.head = head if head is not None else rows
+        self.mode = mode
+
+    def forward(self, input_ids, attention_mask, labels, slot_targets=None, weights=None):
         hidden = self.model.get_decoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        # Position t predicts token t+1: keep the positions whose next token is a target.
         next_labels = labels[:, 1:]
         keep = next_labels != IGNORE
-        logits = self.model.get_output_embeddings()(hidden[:, :-1][keep])
-        return nn.functional.cross_entropy(logits.float(), next_labels[keep])
+        if self.mode == "tool_slot":
+            # the first labelled position of each row is its tool slot
+            first = keep.float().argmax(1)
+            h = hidden[torch.arange(hidden.shape[0]), first]
+            logits = self.head(hidden=h, tools_only=True)
+            logp = torch.log_softmax(logits, -1)
+            target = slot_targets.float()
+            target = target / target.sum(1, keepdim=True).clamp(min=1)
+            per_row = -(target * logp).sum(1)
+            w = weights if weights is not None else torch.ones_like(per_row)
+            loss = (per_row * w).sum() / w.sum()
+            correct = slot_targets.gather(1, logits.argmax(1, keepdim=True)).squeeze(1).sum()
+            return loss, correct.detach(), torch.tensor(h.shape[0])
+        logits = self.head(hidden=hidden[:, :-1][keep])
+        targets = next_labels[keep]
+        per_token = nn.functional.cross_entropy(logits, targets, reduction="none")
+        if weights is not None:
+            w = weights.unsqueeze(1).expand_as(next_labels)[keep]
+            loss = (per_token * w).sum() / w.sum()
+        else:
+            loss = per_token.mean()
+        correct = (logits.argmax(-1) == targets).sum()
+        return loss, correct.detach(), torch.tensor(targets.numel())
 
 
-def warmup_linear_schedule(total_steps: int, warmup_fraction: float):
-    """LR multiplier: linear warm-up, then linear decay to 10% of the peak."""
-    warmup = max(1, math.ceil(total_steps * warmup_fraction))
+# -------------------------------------------------------------------------------------- batches
+def batch_plan(lengths: Sequence[int], batch_size: int, *, seed: int, epoch: int, world: int = 1,
+               bucket_batches: int = 16) -> list[list[list[int]]]:
+    """Batches of row indices for one epoch: ``plan[step][rank]`` is the batch of ``rank`` at ``step``.
 
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        progress = (step - warmup) / max(1, total_steps - warmup)
-        return max(0.1, 1.0 - 0.9 * progress)
+    Rows are shuffled (seeded by ``seed`` and ``epoch``), then sorted by length inside windows of
+    ``bucket_batches × batch_size × world`` rows, so a batch holds rows of similar length (little
+    padding) while the epoch still mixes everything; the batch order is shuffled again. Every rank
+    gets the same number of full batches (the remainder waits for the next epoch's shuffle).
+    """
+    rng = random.Random(f"{seed}:{epoch}")
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    window = max(1, bucket_batches) * batch_size * world
+    batches = []
+    for start in range(0, len(order) - batch_size * world + 1, window):
+        chunk = sorted(order[start:start + window], key=lambda i: lengths[i])
+        for s in range(0, len(chunk) - batch_size * world + 1, batch_size * world):
+            group = chunk[s:s + batch_size * world]
+            batches.append([group[r::world] for r in range(world)])
+    rng.shuffle(batches)
+    return batches
 
-    return factor
+
+def collate(rows: Sequence[dict], pad_id: int, num_tools: int = 0) -> dict[str, torch.Tensor]:
+    """Right-pad rows (``input_ids``, ``labels``, optional ``slot_targets`` and ``weight``)."""
+    width = max(len(r["input_ids"]) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        n = len(r["input_ids"])
+        ids[i, :n] = torch.as_tensor(r["input_ids"])
+        labels[i, :n] = torch.as_tensor(r["labels"])
+        mask[i, :n] = 1
+    batch = {"input_ids": ids, "attention_mask": mask, "labels": labels,
+             "weights": torch.tensor([float(r.get("weight") or 1.0) for r in rows])}
+    if num_tools:
+        targets = torch.zeros((len(rows), num_tools), dtype=torch.long)
+        for i, r in enumerate(rows):
+            slots = r.get("slot_targets")
+            if slots is None or len(slots) == 0:
+                raise ValueError(f"row {r.get('id')!r} has no slot_targets; a tool_slot stage needs them")
+            targets[i, torch.as_tensor(np.asarray(slots, dtype=np.int64))] = 1
+        batch["slot_targets"] = targets
+    return batch
+
+
+# ------------------------------------------------------------------------------------- schedule
+def lr_factor(step: int, total: int, warmup: int, schedule: str = "cosine", floor: float = 0.1) -> float:
+    """Learning-rate multiplier: linear warm-up over ``warmup`` steps, then ``cosine`` or ``linear``
+    decay to ``floor`` at ``total`` steps, or ``constant``."""
+    if step < warmup:
+        return (step + 1) / max(1, warmup)
+    if schedule == "constant":
+        return 1.0
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    if schedule == "linear":
+        return floor + (1 - floor) * (1 - progress)
+    if schedule == "cosine":
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+    raise ValueError(f"unknown schedule {schedule!r}")
+
+
+class Plateau:
+    """Stops a stage when its dev metric has not improved by ``min_delta`` for ``patience`` evaluations."""
+
+    def __init__(self, patience: int, min_delta: float, higher_is_better: bool):
+        self.patience, self.min_delta, self.sign = patience, min_delta, 1.0 if higher_is_better else -1.0
+        self.best: float | None = None
+        self.bad = 0
+
+    def update(self, value: float) -> bool:
+        """Record one evaluation; True when the stage should stop."""
+        if self.best is None or self.sign * (value - self.best) > self.min_delta:
+            self.best, self.bad = value, 0
+        else:
+            self.bad += 1
+        return self.patience > 0 and self.bad >= self.patience
+
+    def state(self) -> dict:
+        return {"best": self.best, "bad": self.bad}
+
+    def load(self, state: dict) -> None:
+        self.best, self.bad = state.get("best"), state.get("bad", 0)

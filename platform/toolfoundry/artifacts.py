@@ -1,0 +1,57 @@
+"""Directories (model folders, checkpoints) moved between local disk and a storage URI.
+
+A training run keeps its artifacts under one storage location — a local folder on one machine, a
+shared filesystem or ``s3://…`` on a cluster. Workers on other nodes read a model folder through
+:func:`local_dir`, which returns a local path: the folder itself when it is already local, else a
+copy fetched once through pyarrow filesystems into a cache keyed by the URI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+
+import pyarrow.fs as pafs
+
+from toolfoundry.errors import InputError
+
+
+def is_remote(uri: str) -> bool:
+    return "://" in uri and not uri.startswith("file://")
+
+
+def local_dir(uri: str, cache_root: str | None = None) -> str:
+    """A local path holding the folder ``uri`` (downloaded once per process host when remote)."""
+    if not is_remote(uri):
+        path = uri[len("file://"):] if uri.startswith("file://") else uri
+        if not os.path.isdir(path):
+            raise InputError(uri, "no such directory", "a model folder or a storage URI")
+        return path
+    root = cache_root or os.path.join(tempfile.gettempdir(), "toolfoundry-artifacts")
+    dest = os.path.join(root, hashlib.sha1(uri.encode()).hexdigest()[:16])
+    if os.path.isfile(os.path.join(dest, ".complete")):
+        return dest
+    staging = tempfile.mkdtemp(dir=os.makedirs(root, exist_ok=True) or root)
+    fs, path = pafs.FileSystem.from_uri(uri)
+    pafs.copy_files(path, staging, source_filesystem=fs, destination_filesystem=pafs.LocalFileSystem())
+    open(os.path.join(staging, ".complete"), "w").close()
+    try:
+        os.rename(staging, dest)
+    except OSError:  # another worker on this host finished first
+        shutil.rmtree(staging, ignore_errors=True)
+    return dest
+
+
+def publish_dir(local: str, uri: str) -> str:
+    """Copy a local folder to ``uri`` (no-op when ``uri`` is that same local folder); returns ``uri``."""
+    if not is_remote(uri):
+        target = uri[len("file://"):] if uri.startswith("file://") else uri
+        if os.path.abspath(target) != os.path.abspath(local):
+            shutil.copytree(local, target, dirs_exist_ok=True)
+        return uri
+    fs, path = pafs.FileSystem.from_uri(uri)
+    fs.create_dir(path, recursive=True)
+    pafs.copy_files(local, path, source_filesystem=pafs.LocalFileSystem(), destination_filesystem=fs)
+    return uri

@@ -1,0 +1,138 @@
+"""The training pieces without Ray: tool rows, losses, batch plans, schedules, stopping rules."""
+
+import numpy as np
+import pytest
+import torch
+
+from toolfoundry.catalog import Catalog
+from toolfoundry.encoding import ChatEncoder
+from toolfoundry.modeling import add_tool_tokens, load_base_model
+from toolfoundry.prompts import retrieval_messages
+from toolfoundry.schema import Tool
+from toolfoundry.training import (
+    Plateau,
+    StageLoss,
+    Trainable,
+    batch_plan,
+    collate,
+    export_tool_rows,
+    install_tool_rows,
+    lr_factor,
+    make_trainable,
+)
+
+TOOLS = [Tool(id=f"t{i}", name=n, description=f"{n.replace('_', ' ')} tool.") for i, n in
+         enumerate(["get_weather", "book_flight", "send_email", "convert_currency"])]
+
+
+@pytest.fixture()
+def tiny():
+    model, tokenizer = load_base_model("tiny-random", seed=1)
+    catalog = Catalog.from_tools(TOOLS)
+    ids = add_tool_tokens(model, tokenizer, catalog)
+    return model, tokenizer, catalog, ids
+
+
+def _rows(tokenizer, catalog, queries, targets):
+    enc = ChatEncoder(tokenizer)
+    tokens = catalog.token_strings()
+    out = []
+    for q, t in zip(queries, targets):
+        e = enc.encode(retrieval_messages(q, tokens[t[0]]))
+        out.append({"id": q, "input_ids": e.input_ids, "labels": e.labels, "slot_targets": t, "weight": 1.0})
+    return out
+
+
+def test_lm_loss_equals_the_models_own_loss(tiny):
+    model, tokenizer, catalog, _ = tiny
+    reference_model = type(model)(model.config)
+    reference_model.load_state_dict(model.state_dict())
+    rows = _rows(tokenizer, catalog, ["weather in Paris", "fly to Rome tomorrow"], [[0], [1]])
+    batch = collate(rows, tokenizer.pad_token_id)
+    reference = reference_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                                labels=batch["labels"]).loss
+    r, h = install_tool_rows(model, len(TOOLS))
+    loss, _, counted = StageLoss(model, r, h, "lm")(**batch)
+    torch.testing.assert_close(loss, reference, rtol=1e-4, atol=1e-5)
+    assert int(counted) == 4  # two targets per row: the tool token and the end of turn
+
+
+def test_tool_slot_loss_targets_every_relevant_tool(tiny):
+    """A multi-tool query: its loss is the mean over its relevant tools of -log p(tool) at the slot."""
+    model, tokenizer, catalog, _ = tiny
+    rows = _rows(tokenizer, catalog, ["weather and a flight"], [[0, 1]])
+    r, h = install_tool_rows(model, len(TOOLS))
+    loss_fn = StageLoss(model, r, h, "tool_slot")
+    batch = collate(rows, tokenizer.pad_token_id, num_tools=len(TOOLS))
+    assert batch["slot_targets"].tolist() == [[1, 1, 0, 0]]
+    loss, _, _ = loss_fn(**batch)
+    with torch.no_grad():
+        hidden = model.get_decoder()(input_ids=batch["input_ids"]).last_hidden_state[0]
+        slot = rows[0]["labels"].index(catalog_token_id(tokenizer, catalog, 0)) - 1
+        logp = torch.log_softmax(hidden[slot] @ r.new.T, -1)
+    torch.testing.assert_close(loss, -(logp[0] + logp[1]) / 2, rtol=1e-4, atol=1e-5)
+
+
+def catalog_token_id(tokenizer, catalog, index):
+    return tokenizer.convert_tokens_to_ids(catalog.token_strings()[index])
+
+
+def test_top_layers_profile_freezes_the_rest_and_training_moves_only_trainable(tiny):
+    model, tokenizer, catalog, _ = tiny
+    r, h = install_tool_rows(model, len(TOOLS))
+    model, base, tools = make_trainable(model, r, h, Trainable(profile="top_layers", top_layers=1))
+    frozen_before = model.get_decoder().layers[0].self_attn.q_proj.weight.detach().clone()
+    base_rows_before = r.base.detach().clone()
+    opt = torch.optim.AdamW([{"params": base, "lr": 1e-3}, {"params": tools, "lr": 1e-2}])
+    batch = collate(_rows(tokenizer, catalog, ["weather in Paris"] * 4, [[0]] * 4), tokenizer.pad_token_id, len(TOOLS))
+    loss_fn = StageLoss(model, r, h, "tool_slot")
+    first = None
+    for _ in range(15):
+        loss, _, _ = loss_fn(**batch)
+        first = first if first is not None else float(loss)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    assert float(loss) < first / 2
+    assert torch.equal(model.get_decoder().layers[0].self_attn.q_proj.weight, frozen_before)
+    assert torch.equal(r.base, base_rows_before)
+
+
+def test_exported_rows_give_a_plain_model_with_the_same_outputs(tiny):
+    model, tokenizer, catalog, ids = tiny
+    batch = collate(_rows(tokenizer, catalog, ["weather in Paris"], [[0]]), tokenizer.pad_token_id)
+    with torch.no_grad():
+        before = model(input_ids=batch["input_ids"]).logits
+    r, h = install_tool_rows(model, len(TOOLS))
+    with torch.no_grad():
+        r.new.add_(0.5)  # "training" moves the tool rows
+        expected_tool_logits = model.get_decoder()(input_ids=batch["input_ids"]).last_hidden_state @ r.new.T
+    export_tool_rows(model, r, h)
+    assert isinstance(model.get_input_embeddings(), torch.nn.Embedding)
+    assert model.get_output_embeddings().weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
+    with torch.no_grad():
+        after = model(input_ids=batch["input_ids"]).logits
+    torch.testing.assert_close(after[..., ids], expected_tool_logits, rtol=1e-4, atol=1e-4)
+    assert not torch.allclose(after[..., ids], before[..., ids])
+
+
+def test_batch_plan_is_deterministic_balanced_and_bucketed():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 100, size=1000).tolist()
+    plan = batch_plan(lengths, 8, seed=3, epoch=0, world=2)
+    assert plan == batch_plan(lengths, 8, seed=3, epoch=0, world=2)
+    assert plan != batch_plan(lengths, 8, seed=3, epoch=1, world=2)
+    assert all(len(step) == 2 and all(len(b) == 8 for b in step) for step in plan)
+    seen = [i for step in plan for b in step for i in b]
+    assert len(seen) == len(set(seen)) >= 1000 - 16 * 16
+    spread = np.mean([max(lengths[i] for i in b) - min(lengths[i] for i in b) for step in plan for b in step])
+    assert spread < 20  # random batches of 8 from 5..100 would spread ~70
+
+
+def test_schedule_and_plateau():
+    assert lr_factor(0, 100, 10) == pytest.approx(0.1)
+    assert lr_factor(9, 100, 10) == pytest.approx(1.0)
+    assert lr_factor(100, 100, 10, "cosine", 0.1) == pytest.approx(0.1)
+    assert lr_factor(55, 100, 10, "linear", 0.0) == pytest.approx(0.5)
+    p = Plateau(patience=2, min_delta=0.5, higher_is_better=True)
+    assert [p.update(v) for v in (50, 60, 60.4, 60.2, 61)] == [False, False, False, True, False]
