@@ -59,7 +59,7 @@ from data_jobs.common import ensure_ray, run_shards, run_stages
 from toolfoundry import storage
 from toolfoundry.errors import InputError
 from toolfoundry.schema import QUARANTINE_SCHEMA
-from toolfoundry.storage import join, resolve, shard_name
+from toolfoundry.storage import resolve, shard_name
 
 #: The key under which a reader hands over rows it could not use itself (already in quarantine form).
 QUARANTINE = "quarantine"
@@ -466,5 +466,5 @@ def read_shard(path: str, columns: list[str] | None = None) -> pa.Table:
 
 
 __all__ = ["QUARANTINE", "Job", "Output", "Plan", "Rejected", "Stage", "Step", "apply_steps", "by_reason",
-           "conform", "count_reasons", "join", "non_empty", "read_shard", "reason_code", "rejected_table", "run", "shard_task",
+           "conform", "count_reasons", "non_empty", "read_shard", "reason_code", "rejected_table", "run", "shard_task",
            "step"]

@@ -208,8 +208,8 @@ def test_paraphrase_killed_and_resumed(ray_session, tmp_path):
 
     src = synth(DataConfig(num_tools=8, queries_per_tool=3, test_fraction=0.3, num_shards=2), str(tmp_path / "data"),
                 seed=5)["examples"]
-    opts = dict(model=tiny_model_dir(tmp_path / "model"), temperature=1.0, seed=3, chunk_rows=3, batch_size=3, max_new_tokens=4,
-                concurrency=1)
+    opts = dict(model=tiny_model_dir(tmp_path / "model"), temperature=1.0, seed=3, chunk_rows=3, batch_size=3,
+                max_new_tokens=4, concurrency=1)
     out, outputs = tmp_path / "run", ["para", "para_rewrites", "para_quarantine"]
     kill_when(_py("data_jobs.paraphrase", src, out / "para", *[a for k, v in opts.items()
                                                                 for a in (f"--{k.replace('_', '-')}", v)]),

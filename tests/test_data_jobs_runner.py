@@ -108,7 +108,8 @@ def test_toy_job_writes_outputs_quarantine_counts_and_resumes(ray_session, tmp_p
     assert storage.read_json(str(tmp_path / "out"), storage.PLAN)["job"] == "toy"
 
     # same plan: every shard and stage task is done, nothing is rewritten
-    stamps = {f: os.stat(tmp_path / "out" / f).st_mtime_ns for f in os.listdir(tmp_path / "out") if f.endswith(".parquet")}
+    stamps = {f: os.stat(tmp_path / "out" / f).st_mtime_ns for f in os.listdir(tmp_path / "out")
+              if f.endswith(".parquet")}
     again = runner.run(toy_job(str(tmp_path), stage_calls=calls))
     assert again["shards_written"] == 0 and again["shards_skipped"] == 4 and calls == [[0, 1, 2, 3]]
     assert again["reasons"] == first["reasons"]  # counted from the files
