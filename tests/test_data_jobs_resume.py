@@ -56,7 +56,7 @@ def kill_session(sid: int) -> None:
     assert not _session_members(sid), "processes of the killed job are still alive"
 
 
-def kill_when(cmd: list[str], ready, *, out, finished=None, attempts: int = 3, timeout: float = 120) -> None:
+def kill_when(cmd: list[str], ready, *, out, finished=None, attempts: int = 3, timeout: float = 300) -> None:
     """Run ``cmd`` in a new session (the job starts its own Ray there) and SIGKILL all of it as soon
     as ``ready()`` holds. If the job got to the end first (it exited, or ``finished()`` holds: a
     loaded machine can be slow to deliver the kill), ``out`` is removed and the run tried again."""
@@ -64,18 +64,23 @@ def kill_when(cmd: list[str], ready, *, out, finished=None, attempts: int = 3, t
     for _ in range(attempts):
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                 env=env, cwd=REPO)
-        deadline = time.time() + timeout
+        deadline, hit = time.time() + timeout, False
         try:
-            while time.time() < deadline and proc.poll() is None and not ready():
+            while time.time() < deadline and proc.poll() is None and not (hit := ready()):
                 time.sleep(0.005)
         finally:
             ended_alone = proc.poll() is not None
             kill_session(proc.pid)
             proc.wait()
+        assert hit or ended_alone, f"{cmd[2]}: nothing to kill it at after {timeout} s"
         if not ended_alone and not (finished and finished()):
             return
         shutil.rmtree(out, ignore_errors=True)
     raise AssertionError(f"{cmd[2]} finished before each of {attempts} kills")
+
+
+def all_written(root, outputs: list[str], num_shards: int) -> bool:
+    return all(len(shards(os.path.join(root, o))) == num_shards for o in outputs)
 
 
 def interrupted(root, outputs: list[str], num_shards: int) -> dict[str, set[str]]:
@@ -124,7 +129,8 @@ def test_synthesize_killed_and_resumed(ray_session, tmp_path):
     out, outputs = tmp_path / "run", ["tools", "examples", "quarantine"]
     kill_when(_py("data_jobs.synthesize", out, "--num-tools", SYNTH.num_tools, "--queries-per-tool",
                   SYNTH.queries_per_tool, "--num-shards", SYNTH.num_shards, "--seed", 5),
-              lambda: len(shards(out / "quarantine")) >= 1, out=out)
+              lambda: len(shards(out / "quarantine")) >= 1, out=out,
+              finished=lambda: all_written(out, outputs, SYNTH.num_shards))
     done = interrupted(out, outputs, SYNTH.num_shards)
     before = stamps(out, done)
     complete = set.intersection(*done.values())
@@ -142,7 +148,8 @@ def test_dedupe_killed_and_resumed(ray_session, tmp_path):
     src = synth(DataConfig(num_tools=400, queries_per_tool=4, num_shards=16), str(tmp_path / "data"), seed=2)
     out, outputs = tmp_path / "run", ["kept", "kept_dropped"]
     kill_when(_py("data_jobs.dedupe", src["examples"], out / "kept", "--num-partitions", 4),
-              lambda: len(shards(out / "kept_dropped")) >= 1, out=out)
+              lambda: len(shards(out / "kept_dropped")) >= 1, out=out,
+              finished=lambda: all_written(out, outputs, 16))
     done = interrupted(out, outputs, 16)
     before = stamps(out, done)
     resumed = run(src["examples"], str(out / "kept"), num_partitions=4)
@@ -169,7 +176,7 @@ def test_ingest_killed_and_resumed(ray_session, tmp_path):
     _catalog(src, 1200)
     out, outputs = tmp_path / "run", ["tools", "quarantine"]
     kill_when(_py("data_jobs.ingest", out, "--format", "openai", "--data", src, "--num-shards", 12),
-              lambda: len(shards(out / "quarantine")) >= 1, out=out)
+              lambda: len(shards(out / "quarantine")) >= 1, out=out, finished=lambda: all_written(out, outputs, 12))
     done = interrupted(out, outputs, 12)
     before = stamps(out, done)
     resumed = run("openai", [str(src)], str(out), num_shards=12)
@@ -213,7 +220,8 @@ def test_paraphrase_killed_and_resumed(ray_session, tmp_path):
     out, outputs = tmp_path / "run", ["para", "para_rewrites", "para_quarantine"]
     kill_when(_py("data_jobs.paraphrase", src, out / "para", *[a for k, v in opts.items()
                                                                 for a in (f"--{k.replace('_', '-')}", v)]),
-              lambda: len(shards(out / "para" / "_work")) >= 2, out=out)  # the unit of resume: chunks
+              lambda: len(shards(out / "para" / "_work")) >= 2, out=out,  # the unit of resume: chunks
+              finished=lambda: len(shards(out / "para" / "_work")) == 8)
     chunks = shards(out / "para" / "_work")
     assert 2 <= len(chunks) < 8 and not shards(out / "para")
     before = {os.path.join("para", "_work", c): os.stat(out / "para" / "_work" / c).st_mtime_ns for c in chunks}
@@ -250,7 +258,7 @@ def test_ingest_benchmark_killed_and_resumed(tmp_path):
     out, outputs = tmp_path / "run", ["tools", "examples", "quarantine"]
     kill_when(_py("toolfoundry.cli", "ingest-benchmark", "--format", "beir", "--data", tmp_path / "beir",
                   "--out", out, "--max-train-per-tool", 50), lambda: len(shards(out / "tools")) >= 1,
-              out=out, finished=lambda: os.path.exists(out / "quarantine" / "manifest.json"))
+              out=out, finished=lambda: all_written(out, outputs, 1))
     done = interrupted(out, outputs, 1)
     before = stamps(out, done)
     bench = read_beir(str(tmp_path / "beir"))
