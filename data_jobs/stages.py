@@ -141,7 +141,7 @@ class Rows:
             answer = f"{tool.name} returned the result above."
             rows.append(_row(f"agent-{e.id}", "agent", split, [tool.id],
                              prompts.agent_messages(e.query, self.token[tool.id], e.gold_call_arguments,
-                                                    observation, answer)))
+                                                    observation, answer, tool)))
         return rows, bad
 
     def gentool(self, examples: list[Example]) -> tuple[list[dict], list[dict], list[tuple[str, str]]]:

@@ -201,7 +201,9 @@ def train_func(cfg: dict) -> None:
             + (f", budget {budget['minutes']} min" if budget["minutes"] else ""))
         started, elapsed_before, first_step = time.time(), state["elapsed"], state["step"]
         losses, tokens, stop_reason, dev_text = [], 0, "steps", ""
-        fitted = state.get("fitted", False)
+        planned = max(1, math.ceil(stage["epochs"] * steps_per_epoch))
+        planned = min(planned, stage["max_steps"]) if stage["max_steps"] else planned
+        refit_every, window_start = max(5, cfg["log_every"]), time.time()
         engine.train()
         while state["step"] < state["total"] and stop_reason == "steps":
             plan = batch_plan(data.lengths, bs, seed=cfg["seed"] + index, epoch=state["epoch"], world=world)
@@ -224,15 +226,19 @@ def train_func(cfg: dict) -> None:
                 state["global_step"] += 1
                 spent = elapsed_before + time.time() - started
                 step = state["step"]
-                if budget["minutes"] and not fitted and step == min(10, state["total"]):
-                    # fit the schedule into the time budget, from the measured speed of all ranks
-                    per_step = all_sum(spent / step)[0] / world
-                    affordable = int(budget["minutes"] * 60 / max(per_step, 1e-6))
-                    if affordable < state["total"]:
-                        state["total"] = max(step + 1, affordable)
-                        say(f"[train] {name}: {per_step:.2f} s/step; {state['total']} steps fit the "
+                if budget["minutes"] and step % refit_every == 0 and step < state["total"]:
+                    # fit the schedule's length into what is left of the time budget, at the speed of
+                    # the last steps (re-measured as it goes, so a slow start or a busy machine
+                    # neither starves nor overruns the stage)
+                    window = time.time() - window_start
+                    per_step = all_sum(window / refit_every)[0] / world
+                    left = budget["minutes"] * 60 - all_sum(spent)[0] / world
+                    fitted_total = min(planned, step + max(1, int(left / max(per_step, 1e-6))))
+                    if abs(fitted_total - state["total"]) > max(2, state["total"] // 50):
+                        say(f"[train] {name}: {per_step:.2f} s/step; {fitted_total} steps fit the "
                             f"{budget['minutes']} min budget")
-                    fitted = state["fitted"] = True
+                        state["total"] = fitted_total
+                    window_start = time.time()
                 if step % cfg["log_every"] == 0 or step == state["total"]:
                     run_s = time.time() - started
                     rate = tokens * world / max(1e-6, run_s)
@@ -274,7 +280,7 @@ def train_func(cfg: dict) -> None:
             f"loss {record['loss']:.4f}" + (f", dev {final_metric:.2f}" if final_metric is not None else "")
             + f", {record['seconds']:.0f}s")
         state.update({"stage": index + 1, "epoch": 0, "micro": 0, "step": 0, "total": None, "plateau": {},
-                      "elapsed": 0.0, "fitted": False})
+                      "elapsed": 0.0})
         if index + 1 < len(stages):
             report(record, f"s{index + 1}-{name}-end")
     state["done"] = True
@@ -362,7 +368,7 @@ def build_stage_data(recipe: RecipeConfig, init_dir: str, tools_uri: str, exampl
             raise InputError(f"stage {n}", f"no training rows ({reasons.get('quarantined', 0)} quarantined; see "
                              f"{os.path.join(recipe.run_dir, 'stages', 'text', n + '_quarantine')})",
                              "examples that this stage can use, or a recipe without it")
-        uris[n] = got["uri"]
+        uris[n] = got["uri"] if "://" in got["uri"] else os.path.abspath(got["uri"])  # workers run elsewhere
         log(f"[train] stage data {n}: {got['rows']} rows ({out['quarantined'].get(n, 0)} quarantined)")
     return uris
 

@@ -25,3 +25,6 @@ class InputError(ToolfoundryError, ValueError):
         if expected:
             message += f" (expected {expected})"
         super().__init__(message)
+
+    def __reduce__(self):  # errors cross process boundaries (Ray workers): rebuild from the three parts
+        return (type(self), (self.where, self.problem, self.expected))

@@ -24,6 +24,8 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Literal
 
+import numpy as np
+
 from toolfoundry.documents import tool_document
 from toolfoundry.schema import GENERATE_RESPONSE, Tool
 
@@ -57,18 +59,22 @@ def retrieval_messages(query: str, target: str | None = None) -> list[dict]:
 ACTION_PREFIX = "Action: "
 
 
-def action_text(tool_token: str, arguments: dict) -> str:
+def action_text(tool_token: str, arguments: dict, tool: Tool | None = None) -> str:
     """The agent's action turn: ``Action: <tool token>`` then the JSON arguments on the next line.
 
     At inference the model continues ``ACTION_PREFIX``: the tool token is chosen under the catalog's
     constraint, then ``"\n" + JSON`` under the tool's schema. The prefix ends where an added tool token
     begins, so training and inference tokenize it the same way (atomic indexing).
     """
-    return f"{ACTION_PREFIX}{tool_token}\n{canonical_json(arguments)}"
+    return f"{ACTION_PREFIX}{tool_token}\n{arguments_text(tool, arguments)}"
+
+
+def arguments_text(tool: Tool | None, arguments: dict) -> str:
+    return to_json(order_arguments(tool, arguments))
 
 
 def agent_messages(query: str, tool_token: str | None = None, arguments: dict | None = None,
-                   observation: Any = None, answer: str | None = None) -> list[dict]:
+                   observation: Any = None, answer: str | None = None, tool: Tool | None = None) -> list[dict]:
     """ToolGen's agent trajectory for one call: action → observation → final answer.
 
     Given only the query, the messages a model answers at inference (it then writes the action).
@@ -76,7 +82,7 @@ def agent_messages(query: str, tool_token: str | None = None, arguments: dict | 
     msgs = [message("system", AGENT_INSTRUCTION), message("user", query)]
     if tool_token is None:
         return msgs
-    msgs.append(message("assistant", action_text(tool_token, arguments or {}), True))
+    msgs.append(message("assistant", action_text(tool_token, arguments or {}, tool), True))
     if observation is not None:
         msgs.append(message("tool", canonical_json(observation)))
         if answer is not None:
@@ -137,17 +143,49 @@ def rank_messages(query: str, candidates: list[Tool], ranking: list[str] | None 
 def select_messages(query: str, candidates: list[Tool], call: dict | None = None) -> list[dict]:
     """GenTool stage 2: ``{"name": ..., "arguments": {...}}`` for the best candidate."""
     msgs = [message("user", _gentool_user(query, candidates, SELECT_INSTRUCTION))]
-    return msgs + [message("assistant", call_text(call), True)] if call is not None else msgs
+    if call is None:
+        return msgs
+    tool = next((t for t in candidates if t.name == call["name"]), None)
+    return msgs + [message("assistant", call_text(call, tool), True)]
 
 
-def call_text(call: dict) -> str:
-    """The canonical text of a call: ``{"name": "f", "arguments": {...}}``, keys in a fixed order."""
-    return json.dumps({"name": call["name"], "arguments": call.get("arguments") or {}}, ensure_ascii=False,
-                      separators=(", ", ": "))
+JSON_SEPARATORS = (", ", ": ")
+
+
+def order_arguments(tool: Tool | None, arguments: dict) -> dict:
+    """Arguments in the order of the tool's schema properties: the order schema-constrained decoding
+    writes them in, so training targets and constrained outputs agree token for token."""
+    props = list((tool.parameters or {}).get("properties", {})) if tool is not None else []
+    rank = {name: i for i, name in enumerate(props)}
+    return dict(sorted(arguments.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
+
+
+def to_json(value: Any) -> str:
+    """JSON text as the model writes it: ``", "`` and ``": "`` separators, non-ASCII kept, and floats in
+    positional notation (``0.000000002``, not ``2e-09``: decoding grammars with numeric bounds accept
+    only the positional form, and a model should learn the form it will be asked to write)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        text = repr(value)
+        if "e" in text or "E" in text:
+            text = np.format_float_positional(value, trim="0")
+        return text
+    if isinstance(value, dict):
+        items = (f"{json.dumps(str(k), ensure_ascii=False)}{JSON_SEPARATORS[1]}{to_json(v)}" for k, v in value.items())
+        return "{" + JSON_SEPARATORS[0].join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + JSON_SEPARATORS[0].join(to_json(v) for v in value) + "]"
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def call_text(call: dict, tool: Tool | None = None) -> str:
+    """The canonical text of a call: ``{"name": "f", "arguments": {...}}``, arguments in schema order."""
+    return to_json({"name": call["name"], "arguments": order_arguments(tool, call.get("arguments") or {})})
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=JSON_SEPARATORS)
 
 
 def ensure_generate_response(candidates: list[Tool]) -> list[Tool]:

@@ -1,0 +1,319 @@
+"""Calling at inference: query + candidate tools → ranking → selected tool (or none) → valid arguments.
+
+The router of toolfoundry, without Ray:
+
+1. **Candidates.** Given by the caller (OpenAI ``tools``, a benchmark's function list), or retrieved
+   from the model's own catalog with its tool tokens (:class:`toolfoundry.retrieval.ToolRetriever`).
+   ``generate_response`` — answer directly, call nothing — is always a candidate.
+2. **Rank** (GenTool stage 1). The model reads the candidates and the query under the rank prompt
+   (:func:`toolfoundry.prompts.rank_messages`); each candidate is scored by the log-probability of
+   its name as the first entry of the ranking. One prefill, then one batched forward over all names.
+3. **Select and call** (GenTool stage 2). Under the select prompt the model writes
+   ``{"name": …, "arguments": {…}}`` greedily, constrained by a grammar compiled from the candidates'
+   JSON Schemas (xgrammar): the name is one of the candidates and the arguments follow that
+   candidate's schema, so every call parses and names a real tool. The grammar is compiled once per
+   candidate set and cached. The prefix the rank and select prompts share is prefilled once.
+4. **Execute** (optional): synthetic tools run through :func:`toolfoundry.synth.execute.execute`.
+
+ToolGen's agent format (``Action: <tool token>`` then JSON arguments) is :meth:`Router.act`: the tool
+token is chosen among the catalog's tokens (masked top-1), the arguments under that tool's schema.
+
+Why xgrammar: it compiles a JSON Schema (``anyOf``, ``const``, ``enum``, nested objects and arrays,
+required/optional properties) against the tokenizer's whole vocabulary once, then masks each step in
+microseconds on the CPU; it works with transformers 5 through plain logits, with no engine of its
+own. The decoding loop is ours: greedy, with the KV cache, on any causal LM.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import torch
+
+from toolfoundry import prompts
+from toolfoundry.encoding import ChatEncoder, end_of_turn_id
+from toolfoundry.errors import InputError
+from toolfoundry.schema import GENERATE_RESPONSE, Tool
+
+
+# ---------------------------------------------------------------------------------------- grammars
+def _strict(schema: Any) -> Any:
+    """A tool's parameter schema made strict for decoding: objects admit only their properties."""
+    if isinstance(schema, list):
+        return [_strict(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _strict(v) if k in ("items", "anyOf", "oneOf", "allOf", "additionalProperties") else v
+           for k, v in schema.items() if k != "properties"}
+    if "properties" in schema:
+        out["properties"] = {k: _strict(v) for k, v in schema["properties"].items()}
+        out.setdefault("additionalProperties", False)
+    if out.get("type") == "object" and "properties" not in out and "additionalProperties" not in out:
+        out["properties"] = {}
+        out["additionalProperties"] = False
+    return out
+
+
+def call_schema(candidates: Sequence[Tool]) -> dict:
+    """JSON Schema of one call to one of ``candidates``: ``{"name": <const>, "arguments": <its schema>}``."""
+    options = []
+    for tool in candidates:
+        params = tool.parameters if isinstance(tool.parameters, dict) else {"type": "object"}
+        if tool.name == GENERATE_RESPONSE:  # choosing it means "call nothing"; the reply is written apart
+            params = {"type": "object", "properties": {}}
+        options.append({"type": "object", "properties": {"name": {"const": tool.name}, "arguments": _strict(params)},
+                        "required": ["name", "arguments"], "additionalProperties": False})
+    return options[0] if len(options) == 1 else {"anyOf": options}
+
+
+class Grammars:
+    """Compiled grammars for one tokenizer, cached by schema (an LRU of ``size`` entries)."""
+
+    def __init__(self, tokenizer, vocab_size: int, size: int = 512):
+        import xgrammar as xgr
+
+        self.xgr = xgr
+        self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size)
+        self.compiler = xgr.GrammarCompiler(self.info, max_threads=1)
+        self.cache: OrderedDict[str, Any] = OrderedDict()
+        self.size = size
+
+    def compile(self, schema: dict):
+        text = json.dumps(schema)  # key order matters: it is the order the grammar writes properties in
+        key = hashlib.sha1(text.encode()).hexdigest()
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.cache.move_to_end(key)
+            return hit
+        try:
+            compiled = self.compiler.compile_json_schema(text, any_whitespace=False, separators=prompts.JSON_SEPARATORS,
+                                                         strict_mode=True)
+        except Exception as err:  # xgrammar raises RuntimeError/ValueError subclasses for unsupported schemas
+            raise InputError("tool parameters", f"cannot be compiled into a decoding grammar ({err})",
+                             "a JSON Schema of types, properties, items, enum, const, anyOf") from None
+        self.cache[key] = compiled
+        if len(self.cache) > self.size:
+            self.cache.popitem(last=False)
+        return compiled
+
+    def matcher(self, schema: dict):
+        return self.xgr.GrammarMatcher(self.compile(schema))
+
+
+# ------------------------------------------------------------------------------------------ results
+@dataclass
+class Routed:
+    """What the router decided for one query."""
+
+    query: str
+    ranking: list[tuple[str, float]]  # candidate names, most able first, with their stage-1 scores
+    name: str  # the selected tool, or generate_response
+    arguments: dict
+    text: str  # the call as the model wrote it
+    valid: bool  # the arguments validate against the selected tool's schema
+    candidates: list[str] = field(default_factory=list)
+    observation: Any = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_call(self) -> bool:
+        return self.name != GENERATE_RESPONSE
+
+
+def validate_arguments(tool: Tool, arguments: dict) -> str | None:
+    """None when ``arguments`` validate against the tool's schema, else the first problem."""
+    from jsonschema import Draft202012Validator
+
+    errors = list(Draft202012Validator(tool.parameters or {"type": "object"}).iter_errors(arguments))
+    return None if not errors else f"{'.'.join(str(p) for p in errors[0].path) or '(arguments)'}: {errors[0].message}"
+
+
+# ------------------------------------------------------------------------------------------ router
+class Router:
+    """Rank, select and call with one causal LM (any HF model; best when tuned by a GenTool recipe)."""
+
+    def __init__(self, model, tokenizer, catalog=None, *, max_new_tokens: int = 160, rank: bool = True):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.encoder = ChatEncoder(tokenizer)
+        self.catalog = catalog
+        self.stop_id = end_of_turn_id(tokenizer)
+        self.max_new_tokens = max_new_tokens
+        self.rank_enabled = rank
+        self.grammars = Grammars(tokenizer, model.get_input_embeddings().weight.shape[0])
+        self._retriever = None
+        self._separator_ids = self.encoder.answer_ids(prompts.RANK_SEPARATOR.rstrip(), close=False)
+
+    @classmethod
+    def from_pretrained(cls, source: str, dtype: str = "float32", **kwargs) -> "Router":
+        """A toolfoundry model directory (with its catalog), 'embedded', 'tiny-random' or any HF directory."""
+        import os
+
+        from toolfoundry.catalog import Catalog
+        from toolfoundry.modeling import load_base_model, torch_dtype
+
+        catalog = Catalog.load(source) if os.path.isfile(os.path.join(source, "catalog.json")) else None
+        model, tokenizer = load_base_model(source, dtype)
+        model.to(torch_dtype(dtype))
+        return cls(model, tokenizer, catalog, **kwargs)
+
+    # ------------------------------------------------------------------ model steps
+    def _forward(self, ids: list[int], past=None):
+        with torch.inference_mode():
+            out = self.model(input_ids=torch.tensor([ids]), past_key_values=past, use_cache=True)
+        return out.logits[0, -1].float(), out.past_key_values
+
+    def _decode(self, logits: torch.Tensor, past, schema: dict) -> tuple[list[int], bool]:
+        """Greedy decoding from ``logits``/``past`` under the grammar of ``schema``; (token ids, finished)."""
+        xgr = self.grammars.xgr
+        matcher = self.grammars.matcher(schema)
+        bitmask = xgr.allocate_token_bitmask(1, self.grammars.info.vocab_size)
+        out = []
+        for _ in range(self.max_new_tokens):
+            matcher.fill_next_token_bitmask(bitmask)
+            scores = logits.unsqueeze(0).clone()
+            width = scores.shape[-1]
+            if width < self.grammars.info.vocab_size:  # tokenizers may pad the vocabulary
+                scores = torch.nn.functional.pad(scores, (0, self.grammars.info.vocab_size - width), value=-1e9)
+            xgr.apply_token_bitmask_inplace(scores, bitmask)
+            token = int(scores[0].argmax())
+            if not matcher.accept_token(token):
+                raise RuntimeError(f"the grammar refused its own allowed token {token}")
+            if matcher.is_terminated():
+                return out, True
+            out.append(token)
+            # the JSON is complete exactly when the grammar would accept the end of turn now: stop here,
+            # without a forward pass for a token that carries nothing
+            if matcher.accept_token(self.stop_id):
+                return out, True
+            logits, past = self._forward([token], past)
+        return out, False
+
+    def _name_scores(self, logits: torch.Tensor, past, names: list[str]) -> list[float]:
+        """log P(name, then the ranking separator) for each candidate name, after the rank prompt."""
+        seqs = [self.encoder.answer_ids(n, close=False) + (self._separator_ids if len(names) > 1 else [self.stop_id])
+                for n in names]
+        width = max(len(s) for s in seqs)
+        first = torch.log_softmax(logits, -1)
+        cache = past  # the rank branch's own cache: extended here, used once
+        cache.batch_repeat_interleave(len(seqs))
+        ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id or 0, dtype=torch.long)
+        for i, s in enumerate(seqs):
+            ids[i, :len(s)] = torch.tensor(s)
+        prefix = cache.get_seq_length()
+        mask = torch.ones((len(seqs), prefix + width), dtype=torch.long)
+        with torch.inference_mode():
+            out = self.model(input_ids=ids, past_key_values=cache, attention_mask=mask, use_cache=False)
+        logp = torch.log_softmax(out.logits.float(), -1)
+        scores = []
+        for i, s in enumerate(seqs):
+            total = float(first[s[0]])
+            for j in range(1, len(s)):
+                total += float(logp[i, j - 1, s[j]])
+            scores.append(total)
+        return scores
+
+    # ------------------------------------------------------------------ public API
+    def route(self, query: str, candidates: Sequence[Tool] | None = None, *, k: int = 5,
+              execute: bool = False) -> Routed:
+        """Rank the candidates (retrieved from the catalog when none are given), select, call."""
+        t0 = time.perf_counter()
+        if not query or not query.strip():
+            raise InputError("query", "empty", "the user's request as text")
+        if candidates is None:
+            candidates = self.retrieve(query, k)
+        cands = prompts.ensure_generate_response(list(candidates))
+        names = [t.name for t in cands]
+        if len(set(names)) != len(names):
+            raise InputError("tools", "two candidate tools share a name", "unique function names")
+        timings: dict[str, float] = {}
+        rank_ids = self.encoder.prompt(prompts.rank_messages(query, cands))
+        select_ids = self.encoder.prompt(prompts.select_messages(query, cands))
+        common = 0
+        while common < min(len(rank_ids), len(select_ids)) - 1 and rank_ids[common] == select_ids[common]:
+            common += 1
+        _, shared = self._forward(rank_ids[:common])
+        ranking: list[tuple[str, float]] = []
+        if self.rank_enabled:
+            t = time.perf_counter()
+            logits, past = self._forward(rank_ids[common:], copy.deepcopy(shared))
+            scores = self._name_scores(logits, past, names)
+            ranking = sorted(zip(names, scores), key=lambda x: -x[1])
+            timings["rank_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        logits, past = self._forward(select_ids[common:], shared)
+        ids, finished = self._decode(logits, past, call_schema(cands))
+        timings["select_s"] = time.perf_counter() - t
+        text = self.tokenizer.decode(ids)
+        by_name = {t.name: t for t in cands}
+        try:
+            call = json.loads(text)
+        except json.JSONDecodeError:  # only when max_new_tokens cut the call short
+            call = {"name": GENERATE_RESPONSE, "arguments": {}}
+            finished = False
+        tool = by_name[call["name"]]
+        problem = validate_arguments(tool, call["arguments"]) if finished else "max_new_tokens reached"
+        routed = Routed(query, ranking, call["name"], call["arguments"], text, problem is None, names,
+                        timings=timings)
+        if execute and routed.is_call and routed.valid:
+            routed.observation = run_tool(tool, routed.arguments)
+        routed.timings["total_s"] = time.perf_counter() - t0
+        return routed
+
+    def retrieve(self, query: str, k: int) -> list[Tool]:
+        if self.catalog is None:
+            raise InputError("candidates", "none given and the model has no tool catalog",
+                             "a list of tools, or a model trained with tool tokens")
+        if self._retriever is None:
+            from toolfoundry.retrieval import ToolRetriever
+
+            self._retriever = ToolRetriever(self.model, self.tokenizer, self.catalog)
+        by_id = self.catalog.by_id()
+        return [by_id[h.id] for h in self._retriever.retrieve([query], k)[0]]
+
+    def act(self, query: str, *, execute: bool = False) -> Routed:
+        """ToolGen's agent step: ``Action: <tool token>`` chosen among the catalog's tokens, then the
+        arguments under that tool's schema."""
+        if self.catalog is None or self.catalog.scheme != "atomic":
+            raise InputError("model", "the agent format needs a catalog with atomic tool tokens",
+                             "a model trained by the toolgen recipe")
+        t0 = time.perf_counter()
+        tokens = self.catalog.token_strings()
+        token_ids = torch.tensor(self.tokenizer.convert_tokens_to_ids(tokens))
+        prefix = self.encoder.prompt(prompts.agent_messages(query), assistant_prefix=prompts.ACTION_PREFIX)
+        logits, past = self._forward(prefix)
+        scores = torch.log_softmax(logits[token_ids], -1)
+        best = int(scores.argmax())
+        tool = self.catalog.tools[best]
+        newline = self.encoder.answer_ids("\n", close=False)
+        logits, past = self._forward([int(token_ids[best])] + newline, past)
+        params = tool.parameters if isinstance(tool.parameters, dict) else {"type": "object"}
+        ids, finished = self._decode(logits, past, _strict(params))
+        text = self.tokenizer.decode(ids)
+        try:
+            arguments = json.loads(text)
+        except json.JSONDecodeError:
+            arguments, finished = {}, False
+        problem = validate_arguments(tool, arguments) if finished else "max_new_tokens reached"
+        routed = Routed(query, [(tool.name, float(scores[best]))], tool.name, arguments, text, problem is None,
+                        [tool.name])
+        if execute and routed.valid:
+            routed.observation = run_tool(tool, arguments)
+        routed.timings["total_s"] = time.perf_counter() - t0
+        return routed
+
+
+def run_tool(tool: Tool, arguments: dict) -> Any:
+    """The tool's observation when toolfoundry can execute it (synthetic tools), else None."""
+    from toolfoundry.synth.execute import execute
+
+    try:
+        return execute(tool, arguments)
+    except (InputError, ValueError, KeyError):
+        return None
