@@ -61,7 +61,8 @@ def evaluate(cfg: PipelineConfig, systems: dict[str, str], tools_uri: str, examp
     examples = examples_from_table(read_table(examples_uri, EXAMPLE_SCHEMA))
     bench = Benchmark(name="synthetic", format="toolfoundry", tools=tools, examples=examples)
     retrievers = [BM25Retriever(tools)] + [
-        ToolGenSystem(path, cfg.eval.batch_size, name=name, dtype=cfg.model.dtype) for name, path in systems.items()
+        ToolGenSystem(path, cfg.eval.batch_size, name=name, dtype=cfg.model.dtype, trained=name != "toolgen-untrained")
+        for name, path in systems.items()
     ]
     runs = evaluate_retrieval(bench, bench.split("test"), retrievers, split="test", ks=cfg.eval.ks,
                               log=lambda line: log(line.removeprefix("[eval] ")))

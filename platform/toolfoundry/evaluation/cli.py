@@ -48,9 +48,18 @@ tasks (--task):
              required parameters, no unexpected parameters, types, values among the possible answers,
              optional parameters), irrelevance_accuracy (no call emitted), hallucination_rate (a called
              function outside the candidate set), decoded_rate, latency mean/p50/p95.
-             Systems: incontext (the untuned embedded SmolLM2-135M-Instruct prompted with the candidate
-             functions) and every --llm SOURCE ('embedded' or a causal-LM directory). CPU is slow:
-             use --limit N to score N evenly spaced questions per category (reported in the notes).
+             toolfoundry datasets (GenTool scenarios): per split and scenario, selection_accuracy,
+             exact_arguments, argument_f1, gr_precision/gr_recall (generate_response), execution_success,
+             schema_invalid_rate, hallucination_rate. --split test evaluates every non-train split.
+             Systems: incontext (the untuned --base-model, default the embedded SmolLM2-135M-Instruct,
+             through the router: rank, then select under the candidates' JSON Schemas), every --model DIR
+             (a trained checkpoint, same router), incontext-free and every --llm SOURCE (free-text answers
+             parsed afterwards; BFCL only). CPU is slow: --limit N scores N evenly spaced questions per
+             category or split (reported in the notes).
+  agent      ToolGen's agent step on a toolfoundry dataset's executable plain examples: pass_rate (the
+             chosen tool token is the gold tool and its call returns the gold observation),
+             selection_accuracy. Systems: every --model DIR with tool tokens (Action: <tool token> + JSON
+             arguments), every --retrieval-model DIR (its top tool + in-context arguments).
 
 outputs (--out DIR): report.json (every number with system, benchmark, set, split, config hash),
 report.md (tables; best in bold), <metric>.png (one bar chart per metric), outputs.jsonl (calling:
@@ -62,9 +71,11 @@ examples:
       --model runs/toolgen-metatool/model --finetune-epochs 1 --out runs/metatool
   toolfoundry eval --format bfcl --data ../shared/data/bfcl --limit 50 --out runs/bfcl
   toolfoundry eval --format beir --data my_toolset/ --split test --train-split train --out runs/beir
+  toolfoundry eval --format toolfoundry --data runs/scen --task calling --model runs/gentool/model --out runs/calling
 """
 
 RETRIEVAL_SYSTEMS = ("bm25", "minilm", "minilm-ft")
+CALLING_SYSTEMS = ("incontext", "incontext-free")
 
 
 def _csv(text: str) -> list[str]:
@@ -72,16 +83,24 @@ def _csv(text: str) -> list[str]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", required=True, choices=["metatool", "beir", "toolbench", "bfcl"],
+    p.add_argument("--format", required=True, choices=["metatool", "beir", "toolbench", "bfcl", "toolfoundry"],
                    help="benchmark format (see above)")
     p.add_argument("--data", required=True, nargs="+", help="benchmark folder (or ToolBench file(s))")
     p.add_argument("--name", help="benchmark name in the report (default: from the format/folder)")
-    p.add_argument("--task", choices=["retrieval", "calling"], help="default: calling for bfcl, else retrieval")
+    p.add_argument("--task", choices=["retrieval", "calling", "agent"],
+                   help="default: calling for bfcl, else retrieval")
     p.add_argument("--split", default="test", help="evaluation split (default test)")
     p.add_argument("--train-split", default="train", help="split minilm-ft trains on (default train)")
     p.add_argument("--systems", type=_csv, default=None,
                    help="comma list; retrieval: bm25,minilm,minilm-ft (default: all available); calling: incontext")
     p.add_argument("--model", action="append", default=[], help="toolfoundry ToolGen model dir (repeatable)")
+    p.add_argument("--fuse", type=_csv, default=[],
+                   help="retrieval: also report each --model fused with these baselines by reciprocal rank "
+                        "fusion (e.g. bm25 or bm25,minilm), each as its own system")
+    p.add_argument("--base-model", default=None,
+                   help="calling: the untuned model of the incontext systems (default: the embedded SmolLM2)")
+    p.add_argument("--retrieval-model", action="append", default=[],
+                   help="agent: a retrieval-only ToolGen model; its top tool gets in-context arguments (baseline)")
     p.add_argument("--llm", action="append", default=[],
                    help="calling: extra causal LM ('embedded' or a directory), repeatable")
     p.add_argument("--corpus", choices=["all", "candidates"], default="all", help="retrieval corpus (default all)")
@@ -156,6 +175,10 @@ def _load(args):
         return read_beir(args.data[0], name=args.name)
     if args.format == "toolbench":
         return read_toolbench(args.data, name=args.name, split=args.split)
+    if args.format == "toolfoundry":
+        from toolfoundry.formats import read_toolfoundry
+
+        return read_toolfoundry(args.data[0], name=args.name)
     cats = args.categories
     return read_bfcl(args.data[0], categories=cats, **({"name": args.name} if args.name else {}))
 
@@ -221,42 +244,31 @@ def run_eval(args) -> int:
                     max_steps=args.finetune_max_steps, time_budget_s=args.finetune_time_budget, seed=args.seed)
                 sys_ft = DenseRetriever(bench.tools, model_path=ft_dir, name="minilm-ft")
                 sys_ft.config.update({"finetune": {k: v for k, v in summary.items() if k != "base_model"},
-                                      "train_split": args.train_split})
+                                      "train_split": args.train_split, "trained": True})
                 systems.append(sys_ft)
                 extra.setdefault("finetune", summary)
             index_s[systems[-1].name] = time.perf_counter() - t0
         for path in args.model:
-            from toolfoundry.evaluation.runner import ToolGenSystem
+            from toolfoundry.evaluation.runner import FusedRetriever, ToolGenSystem
 
             t0 = time.perf_counter()
-            systems.append(ToolGenSystem(path, dtype=args.model_dtype))
+            model_system = ToolGenSystem(path, dtype=args.model_dtype,
+                                         name="toolgen" if len(args.model) == 1 else f"toolgen:{path.rstrip('/').split('/')[-1]}")
+            systems.append(model_system)
             index_s[systems[-1].name] = time.perf_counter() - t0
+            for partner in args.fuse:
+                others = [s for s in systems if s.name.startswith(partner)]
+                if not others:
+                    raise InputError("--fuse", f"{partner!r} is not among the evaluated systems", "bm25 or minilm")
+                systems.append(FusedRetriever([model_system, others[0]]))
         runs = evaluate_retrieval(bench, examples, systems, split=args.split, ks=args.ks, corpus=args.corpus,
                                   index_seconds=index_s)
     else:
-        if args.format != "bfcl":
-            raise InputError("--task calling", f"not available for format {args.format!r}", "--format bfcl")
-        from toolfoundry.baselines.incontext import InContextCaller
-
-        sources = []
-        if args.systems is None or "incontext" in args.systems:
-            sources.append("embedded")
-        sources += [s for s in args.llm if s not in sources]
-        if not sources:
-            raise InputError("--systems/--llm", "no calling system chosen", "--systems incontext or --llm SOURCE")
         records: list[dict] = []
-        if args.replay:
-            from toolfoundry.baselines.incontext import ReplayCaller
-
-            sources = []
-            caller = ReplayCaller(args.replay)
-            runs.append(evaluate_calling(bench, caller, limit=args.limit, records=records))
-        for source in sources:
-            caller = InContextCaller(source, max_new_tokens=args.max_new_tokens, style=args.prompt_style)
-            runs.append(evaluate_calling(bench, caller, limit=args.limit, records=records))
+        runs = _calling_runs(args, bench, task, records)
         with open(os.path.join(args.out, "outputs.jsonl"), "w") as f:
             for r in records:
-                f.write(json.dumps(r) + "\n")
+                f.write(json.dumps(r, default=str) + "\n")
     report = rep.build_report(runs, benchmark=bench.summary(), command=sys.argv,
                               wall_seconds=round(time.time() - t_start, 1), extra=extra)
     paths = rep.write_reports(report, args.out)
@@ -264,6 +276,59 @@ def run_eval(args) -> int:
     print(f"[eval] wrote {paths['json']}, {paths['markdown']} and {len(paths['charts'])} charts "
           f"({time.time() - t_start:.0f}s)")
     return 0
+
+
+def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
+    """BFCL (``--format bfcl``), GenTool scenarios and ToolGen's agent step (``--format toolfoundry``)."""
+    from toolfoundry.evaluation.calling import (
+        RouterCaller,
+        RouterSystem,
+        evaluate_agent,
+        evaluate_scenarios,
+    )
+    from toolfoundry.evaluation.runner import evaluate_calling, select_subset
+
+    wanted = args.systems if args.systems is not None else ["incontext"]
+    unknown = [s for s in wanted if s not in CALLING_SYSTEMS]
+    if unknown:
+        raise InputError("--systems", f"unknown calling systems {unknown}", f"some of {list(CALLING_SYSTEMS)}")
+    base = args.base_model or "embedded"
+    routers = ([RouterSystem(base, "base-incontext", args.model_dtype, trained=False)] if "incontext" in wanted
+               else []) + [
+        RouterSystem(path, dtype=args.model_dtype) for path in args.model]
+    if task == "agent":
+        if args.format != "toolfoundry":
+            raise InputError("--task agent", f"not available for format {args.format!r}", "--format toolfoundry")
+        examples = select_subset([e for e in bench.split(args.split) if e.scenario == "plain"], args.limit)
+        steps = [(r.name, r.router.act) for r in routers if r.router.catalog is not None]
+        for path in args.retrieval_model:
+            retrieval = RouterSystem(path, name=f"{path.rstrip('/').split('/')[-1]}+incontext-args",
+                                     dtype=args.model_dtype, rank=False)
+            steps.append((retrieval.name, lambda q, r=retrieval.router: r.route(q, r.retrieve(q, 1))))
+        if not steps:
+            raise InputError("--model", "no model with a tool catalog", "a model trained by the toolgen recipe")
+        return evaluate_agent(bench, examples, steps, records=records)
+    if args.format == "toolfoundry":
+        splits = [s for s in bench.splits() if s != "train"] if args.split == "test" else [args.split]
+        examples = [e for s in splits for e in select_subset(bench.split(s), args.limit)]
+        if not routers:
+            raise InputError("--systems/--model", "no calling system chosen", "--systems incontext or --model DIR")
+        return evaluate_scenarios(bench, examples, routers, records=records)
+    if args.format != "bfcl":
+        raise InputError("--task calling", f"not available for format {args.format!r}", "--format bfcl or toolfoundry")
+    from toolfoundry.baselines.incontext import InContextCaller, ReplayCaller
+
+    callers = []
+    if args.replay:
+        callers.append(ReplayCaller(args.replay))
+    else:
+        if "incontext-free" in wanted:
+            callers.append(InContextCaller(base, max_new_tokens=args.max_new_tokens, style=args.prompt_style))
+        callers += [InContextCaller(s, max_new_tokens=args.max_new_tokens, style=args.prompt_style) for s in args.llm]
+        callers += [RouterCaller(r) for r in routers]
+    if not callers:
+        raise InputError("--systems/--model/--llm", "no calling system chosen", "--systems incontext or --model DIR")
+    return [evaluate_calling(bench, caller, limit=args.limit, records=records) for caller in callers]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,6 +51,11 @@ def build_report(runs: Sequence[SystemRun], *, benchmark: dict, command: list[st
     }
     if extra:
         report.update(extra)
+    from toolfoundry.evaluation.runner import below_baseline
+
+    quality = [m for m in ("acc@1", "ndcg@5", "selection_accuracy", "exact_arguments", "ast_accuracy")
+               if any(r.metric == m for run in runs for r in run.results)]
+    report["flags"] = below_baseline([r for run in runs for r in run.results], report["systems"], quality)
     return report
 
 
@@ -76,6 +81,9 @@ def markdown(report: dict, metrics: Sequence[str] | None = None) -> str:
              f"Created {report.get('created', '')}. Metrics in percent; latency in ms per query. "
              "`ndcg_lenient` is the ToolBench/ToolGen-script variant (ideal DCG over retrieved relevant tools "
              "only), shown for comparison with those papers; `ndcg` is the standard form.", ""]
+    if report.get("flags"):
+        lines += ["## Flags: trained systems below a zero-shot baseline", ""]
+        lines += [f"- **{flag}**" for flag in report["flags"]] + [""]
     groups: dict[tuple, list[dict]] = {}
     for r in results:
         groups.setdefault((r["task"], r["set"], r["split"]), []).append(r)

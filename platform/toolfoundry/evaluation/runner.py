@@ -72,7 +72,8 @@ def config_hash(*parts: Any) -> str:
 class ToolGenSystem:
     """A trained toolfoundry (ToolGen) model directory used as a retriever over its own catalog."""
 
-    def __init__(self, path: str, batch_size: int = 16, name: str = "toolgen", dtype: str = "float32"):
+    def __init__(self, path: str, batch_size: int = 16, name: str = "toolgen", dtype: str = "float32",
+                 trained: bool = True):
         from toolfoundry.retrieval import ToolRetriever
 
         self.path = path
@@ -80,7 +81,8 @@ class ToolGenSystem:
         self.tool_ids = [t.id for t in self.retriever.catalog.tools]
         self.batch_size = batch_size
         self.name = name
-        self.config = {"system": name, "model_dir": path, "scheme": self.retriever.catalog.scheme, "dtype": dtype}
+        self.config = {"system": name, "model_dir": path, "scheme": self.retriever.catalog.scheme, "dtype": dtype,
+                       "trained": trained}
 
     def search(self, queries: Sequence[str], k: int) -> list[list[str]]:
         out: list[list[str]] = []
@@ -88,6 +90,54 @@ class ToolGenSystem:
             for hits in self.retriever.retrieve(list(queries[s : s + self.batch_size]), k):
                 out.append([h.id for h in hits])
         return out
+
+
+class FusedRetriever:
+    """Reciprocal rank fusion of several retrievers: a tool's score is ``sum 1 / (c + rank)`` over the
+    rankings it appears in (``c = 60``, Cormack et al.), each ranking ``depth`` deep. Tool tokens and
+    BM25 or dense scores fail differently (a new phrasing vs. a rare word), so fusing them is a cheap
+    guard against either one's blind spot; it is reported as its own system."""
+
+    def __init__(self, parts: Sequence[Retriever], depth: int = 50, c: float = 60.0):
+        if len(parts) < 2:
+            raise InputError("fusion", f"{len(parts)} system", "at least two retrievers to fuse")
+        self.parts, self.depth, self.c = list(parts), depth, c
+        self.name = "+".join(p.name for p in self.parts) + " (rrf)"
+        self.tool_ids = list(dict.fromkeys(t for p in self.parts for t in p.tool_ids))
+        self.config = {"system": self.name, "method": "reciprocal rank fusion", "c": c, "depth": depth,
+                       "parts": [p.config for p in self.parts], "trained": any(p.config.get("trained") for p in parts)}
+
+    def search(self, queries: Sequence[str], k: int) -> list[list[str]]:
+        scores: list[dict[str, float]] = [{} for _ in queries]
+        for part in self.parts:
+            for row, ranking in zip(scores, part.search(queries, max(k, self.depth))):
+                for rank, tool in enumerate(ranking):
+                    row[tool] = row.get(tool, 0.0) + 1.0 / (self.c + rank + 1)
+        return [sorted(row, key=lambda t: (-row[t], t))[:k] for row in scores]
+
+
+def below_baseline(results: Sequence[Result], systems: dict[str, dict], metrics: Sequence[str]) -> list[str]:
+    """Warnings for every trained system that scores below the best zero-shot baseline on a set.
+
+    A system is trained when its config says so (ToolGen checkpoints, fine-tuned MiniLM, fusions that
+    include one); the zero-shot baselines are the others (BM25, MiniLM, untuned models).
+    """
+    trained = {v["system"]: bool(v["config"].get("trained")) for v in systems.values()}
+    table: dict[tuple[str, str], dict[str, float]] = {}
+    for r in results:
+        if r.metric in metrics:
+            table.setdefault((r.set, r.metric), {})[r.system] = r.value
+    flags = []
+    for (set_name, metric), values in sorted(table.items()):
+        baselines = {s: v for s, v in values.items() if not trained.get(s, False)}
+        if not baselines:
+            continue
+        best_name, best = max(baselines.items(), key=lambda kv: kv[1])
+        for system, value in values.items():
+            if trained.get(system) and value < best:
+                flags.append(f"{system} scores {value:.2f} {metric} on {set_name}, below the zero-shot baseline "
+                             f"{best_name} ({best:.2f})")
+    return flags
 
 
 # ----------------------------------------------------------------------------------- retrieval
