@@ -173,17 +173,17 @@ def test_ingest_killed_and_resumed(ray_session, tmp_path):
     from data_jobs.ingest import run
 
     src = tmp_path / "tools.json"
-    _catalog(src, 1200)
+    _catalog(src, 400)
     out, outputs = tmp_path / "run", ["tools", "quarantine"]
-    kill_when(_py("data_jobs.ingest", out, "--format", "openai", "--data", src, "--num-shards", 12),
-              lambda: len(shards(out / "quarantine")) >= 1, out=out, finished=lambda: all_written(out, outputs, 12))
-    done = interrupted(out, outputs, 12)
+    kill_when(_py("data_jobs.ingest", out, "--format", "openai", "--data", src, "--num-shards", 8),
+              lambda: len(shards(out / "quarantine")) >= 1, out=out, finished=lambda: all_written(out, outputs, 8))
+    done = interrupted(out, outputs, 8)
     before = stamps(out, done)
-    resumed = run("openai", [str(src)], str(out), num_shards=12)
-    assert resumed["shards_written"] == 12 - len(set.intersection(*done.values()))
-    assert resumed["num_tools"] == 1200 - 24 and resumed["quarantined"] == 24
-    assert resumed["quarantine_reasons"] == {"malformed": 24}
-    run("openai", [str(src)], str(tmp_path / "clean"), num_shards=12)
+    resumed = run("openai", [str(src)], str(out), num_shards=8)
+    assert resumed["shards_written"] == 8 - len(set.intersection(*done.values()))
+    assert resumed["num_tools"] == 400 - 8 and resumed["quarantined"] == 8
+    assert resumed["quarantine_reasons"] == {"malformed": 8}
+    run("openai", [str(src)], str(tmp_path / "clean"), num_shards=8)
     assert_same_as_clean(out, tmp_path / "clean", outputs, before)
 
 
