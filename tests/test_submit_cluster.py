@@ -145,7 +145,9 @@ def test_a_toolfoundry_job_runs_to_completion_and_its_logs_come_back(head, tmp_p
     job_id = done.stdout.splitlines()[0]
     assert JOB_ID.match(job_id), done.stdout[:500]
     assert '"num_examples": 60' in done.stdout  # streamed by --wait
-    assert sorted(os.listdir(out)) == ["examples", "tools"]
+    from toolfoundry.storage import read_manifest
+
+    assert read_manifest(str(out / "examples"))["rows"] == 60 and read_manifest(str(out / "tools"))["rows"] == 20
 
     status = cli(env, "status", job_id, "--address", url)
     assert status.returncode == 0 and status.stdout.startswith(f"{job_id} SUCCEEDED exit_code=0"), status
