@@ -178,5 +178,20 @@ def test_the_rayjob_commands_parse_with_toolfoundrys_cli():
             args = parser.parse_args(words[3:])
         except SystemExit:
             pytest.fail(f"toolfoundry's CLI refuses: {line}")
-        if getattr(args, "config", None):
-            assert os.path.isfile(os.path.join(REPO_ROOT, args.config)), args.config
+        check_training_config(args)
+
+
+def check_training_config(args) -> None:
+    """A recipe (``train``) or config (``pipeline``) the job names must load, overrides included, with
+    the typed config models: a bad --set would otherwise fail only once the GPU nodes are up."""
+    from toolfoundry.config import load_config, parse_overrides
+
+    if getattr(args, "recipe", None):
+        from toolfoundry.config import RecipeConfig
+        from train_jobs.cli import recipe_path
+
+        load_config(recipe_path(args.recipe), RecipeConfig, parse_overrides(args.set))
+    elif getattr(args, "config", None):
+        from toolfoundry.config import PipelineConfig
+
+        load_config(os.path.join(REPO_ROOT, args.config), PipelineConfig, parse_overrides(args.set))

@@ -4,7 +4,8 @@
 #
 #   1. synthesize a catalog and query -> tool examples  (Ray Data, CPU workers)
 #   2. exact + near dedupe of the examples               (Ray Data, CPU workers)
-#   3. ToolGen memorization + retrieval                  (Ray Train + DeepSpeed, GPU workers)
+#   3. ToolGen memorization + retrieval                  (Ray Train + DeepSpeed, GPU workers; the
+#      train_jobs/recipes/toolgen_retrieval.yaml recipe, full fine-tuning on 8 GPUs)
 #
 # Everything is written under $TOOLFOUNDRY_RUN, on the shared volume every pod mounts at /mnt/runs;
 # the RayService (rayservice.yaml) serves $TOOLFOUNDRY_RUN/model. Each step resumes from what a
@@ -18,4 +19,4 @@ cd "$(dirname "$0")/../.."   # the checkout in the image: configs are read relat
 
 python -m toolfoundry.cli data synth "$RUN/data" --num-tools "$NUM_TOOLS" --queries-per-tool 20 --num-shards 64
 python -m toolfoundry.cli data dedupe "$RUN/data/examples" "$RUN/examples_dedup" --num-partitions 64
-python -m toolfoundry.cli train --config train_jobs/configs/demo.yaml --tools "$RUN/data/tools" --examples "$RUN/examples_dedup" --out "$RUN/model" --set train.use_gpu=true --set train.num_workers=8
+python -m toolfoundry.cli train --recipe toolgen_retrieval --tools "$RUN/data/tools" --examples "$RUN/examples_dedup" --out "$RUN/model" --set run_dir="$RUN/train" --set train.use_gpu=true --set train.num_workers=8 --set trainable.profile=full
