@@ -12,15 +12,43 @@ from toolfoundry.storage import PLAN  # noqa: F401 (re-exported: the plan file's
 from toolfoundry.storage import prepare_output as prepare_dataset
 
 
-def ensure_ray(num_cpus: int | None = None) -> None:
-    """Use the Ray already running in this process; otherwise start (or join, via RAY_ADDRESS) one."""
+# Every process Ray starts for toolfoundry gets these. RAY_TRAIN_ENABLE_PRINT_PATCH=0: Ray Train
+# would otherwise send a worker's print() both to its stdout and to its logger (every line twice).
+RAY_ENV = {"DS_ACCELERATOR": "cpu", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}
+
+
+def ensure_ray(num_cpus: int | None = None, use_gpu: bool = False) -> None:
+    """Use the Ray already running in this process; otherwise join ``RAY_ADDRESS`` (a cluster) or
+    start a local Ray, with the dashboard on 127.0.0.1.
+
+    The dashboard serves Ray's state API, which Ray Train's placement-group cleaner polls to free a
+    crashed run's resources; without it that check fails, and warns, every few seconds.
+    """
+    import os
+
     import ray
 
     if not ray.is_initialized():
-        kwargs: dict[str, Any] = {"include_dashboard": False}
+        env = {k: os.environ.get(k, v) for k, v in RAY_ENV.items()}
+        if use_gpu:
+            env.pop("DS_ACCELERATOR")
+        kwargs: dict[str, Any] = {"include_dashboard": True, "dashboard_host": "127.0.0.1",
+                                  "runtime_env": {"env_vars": env}}
         if num_cpus:
             kwargs["num_cpus"] = num_cpus
         ray.init(**kwargs)
+    quiet_data_logs()
+
+
+def quiet_data_logs() -> None:
+    """Ray Data's progress bars and per-operator INFO lines garble a job's log; the jobs print their own."""
+    import logging
+
+    import ray.data
+
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
 
 
 def prepare_output(uri: str, plan: dict, num_shards: int) -> None:

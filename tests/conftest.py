@@ -30,7 +30,7 @@ def ray_session():
     """A local Ray with 4 logical CPUs: 2 training workers plus room for Data actors and Serve."""
     import ray
 
-    from train_jobs.pipeline import RAY_ENV
+    from data_jobs.common import RAY_ENV
 
     if not ray.is_initialized():
         ray.init(
@@ -52,13 +52,14 @@ def tiny_pipeline_config(run_dir: str, **sections):
         "model": {"source": "tiny-random"},
         "optimizer": {"lr": 3e-4, "tool_lr": 1e-2},
         "schedule": {"warmup_steps": 2},
-        "encode": {"max_len": 64, "dev_fraction": 0.1},
+        "encode": {"max_len": 160, "dev_fraction": 0.1},
         "train": {
             "batch_size": 4,
             "log_every": 5,
             "stages": [
                 {"name": "memorization", "epochs": 2},
                 {"name": "retrieval", "epochs": 2, "budget": {"eval_every": 5}},
+                {"name": "agent", "epochs": 1},
             ],
         },
         "serve": {"port": free_port(), "demo_queries": 2},

@@ -30,12 +30,12 @@ def _train(args) -> int:
     from toolfoundry.config import RecipeConfig, load_config, parse_overrides
     from toolfoundry.storage import read_manifest
     from train_jobs.engine import run
-    from train_jobs.pipeline import init_ray
+    from data_jobs.common import ensure_ray
 
     recipe = load_config(recipe_path(args.recipe), RecipeConfig, parse_overrides(args.set))
     for uri in (args.tools, args.examples) + ((args.scenarios,) if args.scenarios else ()):
         read_manifest(uri)  # fails fast, naming the path, when it is not a dataset
-    init_ray(recipe.train.use_gpu)
+    ensure_ray(use_gpu=recipe.train.use_gpu)
     result = run(recipe, args.tools, args.examples, args.out, scenarios_uri=args.scenarios)
     for stage in result["stages"]:
         dev = f", dev {stage['dev_metric']:.2f}" if stage.get("dev_metric") is not None else ""

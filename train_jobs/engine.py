@@ -36,6 +36,7 @@ from toolfoundry.config import RecipeConfig, StageConfig
 from toolfoundry.errors import InputError
 
 STATE_FILE = "train_state.json"
+TOOLGEN_STAGES = ("memorization", "retrieval", "agent")
 TAG = "engine"
 _COPY_FROM_INIT = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
                    "catalog.json")
@@ -93,6 +94,9 @@ def train_func(cfg: dict) -> None:
         make_trainable,
     )
 
+    import logging
+
+    logging.getLogger("ray.train").setLevel(logging.WARNING)  # one line per checkpoint is the engine's own
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
     device = ray.train.torch.get_device()
@@ -217,7 +221,7 @@ def train_func(cfg: dict) -> None:
                 loss, _, _ = engine(**batch)
                 engine.backward(loss)
                 engine.step()
-                losses.append(float(loss))
+                losses.append(float(loss.detach()))
                 tokens += int(batch["attention_mask"].sum())
                 state["micro"] += 1
                 if state["micro"] % accum:
@@ -326,15 +330,17 @@ def initial_model(recipe: RecipeConfig, tools_uri: str, log=print) -> str:
     from toolfoundry.storage import read_manifest, read_table
 
     dest = os.path.join(recipe.run_dir, "init_model")
+    tokens = any(s.name in TOOLGEN_STAGES for s in recipe.train.stages)
     key = {"source": recipe.model.source, "indexing": recipe.model.indexing, "tool_init": recipe.model.tool_init,
-           "tools": read_manifest(tools_uri)["content_hash"], "seed": recipe.seed}
+           "tools": read_manifest(tools_uri)["content_hash"] if tokens else None, "seed": recipe.seed}
     stamp = os.path.join(dest, "toolfoundry_init.json")
     if os.path.isfile(stamp):
         with open(stamp) as handle:
             if json.load(handle) == key:
                 log(f"[train] reusing the initial model {dest}")
                 return dest
-    tools = tools_from_table(read_table(tools_uri, TOOL_SCHEMA))
+    # only the ToolGen stages use tool tokens; a GenTool model reads its tools in context and gets none
+    tools = tools_from_table(read_table(tools_uri, TOOL_SCHEMA)) if tokens else []
     catalog = Catalog.from_tools([t for t in tools if t.id != "generate_response"], recipe.model.indexing)
     started = time.time()
     if os.path.isdir(dest):

@@ -1,4 +1,4 @@
-"""The end-to-end demo: synthesize → fine-tune (ToolGen stages) → evaluate → serve, in one Ray session.
+"""The end-to-end demo: synthesize → fine-tune (ToolGen stages) → evaluate → serve → call, in one Ray session.
 
     toolfoundry pipeline demo [--config train_jobs/configs/demo.yaml] [--set train.zero_stage=3]
 
@@ -16,34 +16,13 @@ import time
 import httpx
 import ray
 
+from data_jobs.common import ensure_ray
 from toolfoundry.config import PipelineConfig
 from toolfoundry.schema import EXAMPLE_SCHEMA, TOOL_SCHEMA, examples_from_table, tools_from_table
 from toolfoundry.storage import read_table
 
-# Every process Ray starts gets these. RAY_TRAIN_ENABLE_PRINT_PATCH=0: Ray Train would otherwise send
-# a worker's print() both to its stdout and to its logger, and every progress line would appear twice.
-RAY_ENV = {"DS_ACCELERATOR": "cpu", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-           "RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}
-
-
 def log(message: str) -> None:
     print(f"[pipeline] {message}", flush=True)
-
-
-def init_ray(use_gpu: bool) -> None:
-    """Join the Ray of ``RAY_ADDRESS`` (a cluster) or start a local one, with the dashboard on 127.0.0.1.
-
-    The dashboard serves Ray's state API, which Ray Train's placement-group cleaner polls to free a
-    crashed run's resources; without it that check fails (and warns) every few seconds.
-    """
-    if ray.is_initialized():
-        return
-    env = {k: os.environ.get(k, v) for k, v in RAY_ENV.items()}
-    if use_gpu:
-        env.pop("DS_ACCELERATOR")
-    ray.init(runtime_env={"env_vars": env}, include_dashboard=True, dashboard_host="127.0.0.1", log_to_driver=True)
-    # Ray Data's progress bars garble non-interactive logs; the jobs print their own progress.
-    ray.data.DataContext.get_current().enable_progress_bars = False
 
 
 # The demo's table: the NDCG cut-offs, recall, and what a user pays per query.
@@ -94,13 +73,30 @@ def serve_smoke(cfg: PipelineConfig, model_dir: str, queries: list[str]) -> list
     return answers
 
 
+def route_calls(cfg: PipelineConfig, model_dir: str, queries: list[str]) -> list[dict]:
+    """One routed call per query, ToolGen's agent step: the tool token, arguments decoded under that
+    tool's JSON Schema (so they validate), and the tool's observation from its implementation."""
+    from toolfoundry.calling import Router
+
+    router = Router.from_pretrained(model_dir, cfg.model.dtype)
+    calls = []
+    for query in queries:
+        routed = router.act(query, execute=True)
+        calls.append({"query": query, "tool": routed.name, "arguments": routed.arguments, "valid": routed.valid,
+                      "observation": routed.observation})
+        observation = json.dumps(routed.observation, sort_keys=True) if routed.observation is not None else "-"
+        log(f"{query!r}\n    -> {routed.name}({json.dumps(routed.arguments)})"
+            f" [{'valid' if routed.valid else 'INVALID'}]\n    <- {observation[:160]}")
+    return calls
+
+
 def run(cfg: PipelineConfig, shutdown: bool = True) -> dict:
     from data_jobs.synthesize import run as synthesize
     from train_jobs import engine
 
     started = time.time()
     os.makedirs(cfg.run_dir, exist_ok=True)
-    init_ray(cfg.train.use_gpu)
+    ensure_ray(use_gpu=cfg.train.use_gpu)
 
     log(f"1/4 synthesize {cfg.data.num_tools} tools x {cfg.data.queries_per_tool} queries (Ray Data)")
     data = synthesize(cfg.data, os.path.join(cfg.run_dir, "data"), cfg.seed)
@@ -120,9 +116,14 @@ def run(cfg: PipelineConfig, shutdown: bool = True) -> dict:
 
     log("4/4 serve the model with Ray Serve and query it over HTTP")
     test = [e for e in examples_from_table(read_table(data["examples"], EXAMPLE_SCHEMA)) if e.split == "test"]
-    answers = serve_smoke(cfg, trained["model_dir"], [e.query for e in test[: cfg.serve.demo_queries]])
+    demo_queries = [e.query for e in test[:: max(1, len(test) // max(1, cfg.serve.demo_queries))]][
+        : cfg.serve.demo_queries]
+    answers = serve_smoke(cfg, trained["model_dir"], demo_queries)
     report["training"] = trained["stages"]
     report["serve_answers"] = answers
+    if any(s.name == "agent" for s in cfg.train.stages):
+        log("    routed calls: tool token -> arguments under the tool's schema -> observation")
+        report["routed_calls"] = route_calls(cfg, trained["model_dir"], demo_queries)
     with open(os.path.join(report_dir, "report.json"), "w") as handle:
         json.dump(report, handle, indent=2)
     log(f"done in {time.time() - started:.0f}s; report: {report_dir}/report.md, model: {trained['model_dir']}")

@@ -151,22 +151,27 @@ class Router:
         self._separator_ids = self.encoder.answer_ids(prompts.RANK_SEPARATOR.rstrip(), close=False)
 
     @classmethod
-    def from_pretrained(cls, source: str, dtype: str = "float32", **kwargs) -> "Router":
-        """A toolfoundry model directory (with its catalog), 'embedded', 'tiny-random' or any HF directory."""
+    def from_pretrained(cls, source: str, dtype: str = "float32", device: str | None = None, **kwargs) -> "Router":
+        """A toolfoundry model directory (with its catalog), 'embedded', 'tiny-random' or any HF directory;
+        ``device`` (e.g. ``"cuda"``) moves the model there, inputs follow the model."""
         import os
 
         from toolfoundry.catalog import Catalog
         from toolfoundry.modeling import load_base_model, torch_dtype
 
         catalog = Catalog.load(source) if os.path.isfile(os.path.join(source, "catalog.json")) else None
+        catalog = catalog if catalog is not None and len(catalog) else None  # GenTool models carry no tool tokens
         model, tokenizer = load_base_model(source, dtype)
         model.to(torch_dtype(dtype))
+        if device is not None:
+            model.to(device)
         return cls(model, tokenizer, catalog, **kwargs)
 
     # ------------------------------------------------------------------ model steps
     def _forward(self, ids: list[int], past=None):
         with torch.inference_mode():
-            out = self.model(input_ids=torch.tensor([ids]), past_key_values=past, use_cache=True)
+            out = self.model(input_ids=torch.tensor([ids], device=self.model.device), past_key_values=past,
+                             use_cache=True)
         return out.logits[0, -1].float(), out.past_key_values
 
     def _decode(self, logits: torch.Tensor, past, schema: dict) -> tuple[list[int], bool]:
@@ -177,7 +182,7 @@ class Router:
         out = []
         for _ in range(self.max_new_tokens):
             matcher.fill_next_token_bitmask(bitmask)
-            scores = logits.unsqueeze(0).clone()
+            scores = logits.unsqueeze(0).to("cpu", copy=True)  # the bitmask is applied on the CPU
             width = scores.shape[-1]
             if width < self.grammars.info.vocab_size:  # tokenizers may pad the vocabulary
                 scores = torch.nn.functional.pad(scores, (0, self.grammars.info.vocab_size - width), value=-1e9)
@@ -209,7 +214,8 @@ class Router:
         prefix = cache.get_seq_length()
         mask = torch.ones((len(seqs), prefix + width), dtype=torch.long)
         with torch.inference_mode():
-            out = self.model(input_ids=ids, past_key_values=cache, attention_mask=mask, use_cache=False)
+            out = self.model(input_ids=ids.to(self.model.device), past_key_values=cache,
+                             attention_mask=mask.to(self.model.device), use_cache=False)
         logp = torch.log_softmax(out.logits.float(), -1)
         scores = []
         for i, s in enumerate(seqs):
@@ -221,14 +227,20 @@ class Router:
 
     # ------------------------------------------------------------------ public API
     def route(self, query: str, candidates: Sequence[Tool] | None = None, *, k: int = 5,
-              execute: bool = False) -> Routed:
-        """Rank the candidates (retrieved from the catalog when none are given), select, call."""
+              execute: bool = False, fallback: bool = True) -> Routed:
+        """Rank the candidates (retrieved from the catalog when none are given), select, call.
+
+        ``fallback=False`` leaves ``generate_response`` out: the model must call one of the candidates
+        (OpenAI's ``tool_choice="required"`` or a named function). A call cut by ``max_new_tokens`` is
+        returned as ``generate_response`` with ``valid=False``."""
         t0 = time.perf_counter()
         if not query or not query.strip():
             raise InputError("query", "empty", "the user's request as text")
         if candidates is None:
             candidates = self.retrieve(query, k)
-        cands = prompts.ensure_generate_response(list(candidates))
+        cands = prompts.ensure_generate_response(list(candidates)) if fallback else list(candidates)
+        if not cands:
+            raise InputError("tools", "no candidate tools", "at least one tool when generate_response is excluded")
         names = [t.name for t in cands]
         if len(set(names)) != len(names):
             raise InputError("tools", "two candidate tools share a name", "unique function names")
@@ -257,8 +269,8 @@ class Router:
         except json.JSONDecodeError:  # only when max_new_tokens cut the call short
             call = {"name": GENERATE_RESPONSE, "arguments": {}}
             finished = False
-        tool = by_name[call["name"]]
-        problem = validate_arguments(tool, call["arguments"]) if finished else "max_new_tokens reached"
+        tool = by_name.get(call["name"])  # None only for a cut call when generate_response is no candidate
+        problem = validate_arguments(tool, call["arguments"]) if finished and tool else "max_new_tokens reached"
         routed = Routed(query, ranking, call["name"], call["arguments"], text, problem is None, names,
                         timings=timings)
         if execute and routed.is_call and routed.valid:
@@ -288,7 +300,7 @@ class Router:
         token_ids = torch.tensor(self.tokenizer.convert_tokens_to_ids(tokens))
         prefix = self.encoder.prompt(prompts.agent_messages(query), assistant_prefix=prompts.ACTION_PREFIX)
         logits, past = self._forward(prefix)
-        scores = torch.log_softmax(logits[token_ids], -1)
+        scores = torch.log_softmax(logits[token_ids.to(logits.device)], -1)
         best = int(scores.argmax())
         tool = self.catalog.tools[best]
         newline = self.encoder.answer_ids("\n", close=False)

@@ -113,7 +113,7 @@ class Catalog:
         """A catalog of ``tools``. The hierarchical scheme clusters the tools' documents, embedded with
         ``embed`` (texts → vectors; default: the embedded MiniLM encoder)."""
         tools = tuple(tools)
-        if scheme != "hierarchical":
+        if scheme != "hierarchical" or not tools:
             return cls(tools, scheme)
         if embed is None:
             from toolfoundry.baselines.dense import Encoder

@@ -20,9 +20,15 @@ import os
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
+from transformers.utils import logging as hf_logging
+
 from toolfoundry.catalog import Catalog
 from toolfoundry.documents import tool_document, tool_label
 from toolfoundry.errors import InputError
+
+# Weight-loading and GGUF-conversion progress bars: one redrawn line on a terminal, hundreds of lines
+# in a job's log. toolfoundry prints what it loads instead.
+hf_logging.disable_progress_bar()
 
 EMBEDDED = "embedded"
 TINY_RANDOM = "tiny-random"
