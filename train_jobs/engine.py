@@ -136,7 +136,7 @@ def train_func(cfg: dict) -> None:
         with tempfile.TemporaryDirectory() as folder:
             if export:
                 _export(engine, model, rows, head, export_tool_rows, cfg, init_dir, folder, rank)
-            else:
+            elif name != "final":
                 engine.save_checkpoint(folder, tag=TAG, exclude_frozen_parameters=True)
             if rank == 0:
                 with open(os.path.join(folder, STATE_FILE), "w") as handle:
@@ -205,6 +205,7 @@ def train_func(cfg: dict) -> None:
             + (f", budget {budget['minutes']} min" if budget["minutes"] else ""))
         started, elapsed_before, first_step = time.time(), state["elapsed"], state["step"]
         losses, tokens, stop_reason, dev_text = [], 0, "steps", ""
+        clock = {"data_s": 0.0, "fwd_bwd_s": 0.0, "step_s": 0.0, "tokens": 0, "micro": 0}
         planned = max(1, math.ceil(stage["epochs"] * steps_per_epoch))
         planned = min(planned, stage["max_steps"]) if stage["max_steps"] else planned
         refit_every, window_start = max(5, cfg["log_every"]), time.time()
@@ -216,11 +217,20 @@ def train_func(cfg: dict) -> None:
                     factor = lr_factor(state["step"], state["total"], warmup, sched["name"], sched["floor"])
                     for group, base in zip(optimizer.param_groups, lrs):
                         group["lr"] = base * factor
+                t0 = time.perf_counter()
                 batch = to_device(collate([data.train[i] for i in plan[state["micro"]][rank]], cfg["pad_id"],
                                           num_tools if loss_mode == "tool_slot" else 0))
+                t1 = time.perf_counter()
                 loss, _, _ = engine(**batch)
                 engine.backward(loss)
+                t2 = time.perf_counter()
                 engine.step()
+                timed = state["step"] >= cfg.get("timing_after", 0)
+                clock["data_s"] += (t1 - t0) * timed
+                clock["fwd_bwd_s"] += (t2 - t1) * timed
+                clock["step_s"] += (time.perf_counter() - t2) * timed
+                clock["tokens"] += int(batch["attention_mask"].sum()) * timed
+                clock["micro"] += timed
                 losses.append(float(loss.detach()))
                 tokens += int(batch["attention_mask"].sum())
                 state["micro"] += 1
@@ -278,7 +288,8 @@ def train_func(cfg: dict) -> None:
                   "epochs": round(state["step"] * accum / max(1, micro_per_epoch), 3), "stopped_by": stop_reason,
                   "loss": sum(losses[-20:]) / max(1, len(losses[-20:])), "seconds": round(seconds, 1),
                   "tokens_per_s": round(tokens * world / max(1e-6, time.time() - started), 1),
-                  "dev_metric": final_metric, "dev_best": plateau.best, "rows": len(data.train)}
+                  "dev_metric": final_metric, "dev_best": plateau.best, "rows": len(data.train),
+                  "timing": _timing(clock, world)}
         state["history"].append(record)
         say(f"[train] {name} done: {state['step']} steps ({record['epochs']} epochs), stopped by {stop_reason}, "
             f"loss {record['loss']:.4f}" + (f", dev {final_metric:.2f}" if final_metric is not None else "")
@@ -288,7 +299,16 @@ def train_func(cfg: dict) -> None:
         if index + 1 < len(stages):
             report(record, f"s{index + 1}-{name}-end")
     state["done"] = True
-    report({"stages": len(stages)}, "final", export=True)
+    last = state["history"][-1] if state["history"] else {}
+    report({"stages": len(stages), "timing": last.get("timing")}, "final", export=cfg.get("export", True))
+
+
+def _timing(clock: dict, world: int) -> dict:
+    """Where a stage's time went, per micro-step on one worker, and the tokens/s of all workers."""
+    n = max(1, clock["micro"])
+    busy = clock["data_s"] + clock["fwd_bwd_s"] + clock["step_s"]
+    return {"data_s": clock["data_s"] / n, "fwd_bwd_s": clock["fwd_bwd_s"] / n, "step_s": clock["step_s"] / n,
+            "tokens_per_s": clock["tokens"] * world / max(busy, 1e-9), "micro_steps": clock["micro"]}
 
 
 def _export(engine, model, rows, head, export_tool_rows, cfg: dict, init_dir: str, folder: str, rank: int) -> None:

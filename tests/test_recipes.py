@@ -1,0 +1,60 @@
+"""Every recipe parses; the calling stages train on Ray Train + DeepSpeed and the result routes calls.
+
+The ``router`` recipe holds every stage the other recipes use (memorization, retrieval, GenTool rank
+and select; the demo pipeline test runs the agent stage), so one tiny run covers the engine's paths
+for all of them.
+"""
+
+import os
+
+import pytest
+
+from toolfoundry.config import RecipeConfig, load_config
+from train_jobs.cli import RECIPES_DIR, recipe_path
+
+RECIPES = sorted(f[:-5] for f in os.listdir(RECIPES_DIR) if f.endswith(".yaml"))
+
+
+def test_the_documented_recipes_exist_and_parse():
+    assert {"toolgen", "toolgen_retrieval", "gentool", "gentool_single", "router"} <= set(RECIPES)
+    stages = {name: [s.name for s in load_config(recipe_path(name), RecipeConfig).train.stages] for name in RECIPES}
+    assert stages["toolgen"] == ["memorization", "retrieval", "agent"]
+    assert stages["gentool"] == ["gentool_rank", "gentool_select"]
+    assert stages["gentool_single"] == ["gentool_select"]
+    assert set(stages["router"]) >= {"memorization", "retrieval", "gentool_rank", "gentool_select"}
+
+
+@pytest.fixture(scope="module")
+def scenario_data(ray_session, tmp_path_factory):
+    from data_jobs.scenarios import run
+
+    root = tmp_path_factory.mktemp("recipe")
+    out = run(None, str(root / "scen"), family="functions", num_functions=24, k=4, weak_fraction=0.5,
+              queries_per_tool=2, test_fraction=0.2, num_shards=1, seed=2)
+    return root, out
+
+
+def test_router_recipe_trains_every_stage_and_routes(scenario_data):
+    from toolfoundry.calling import Router
+    from toolfoundry.catalog import Catalog
+    from toolfoundry.config import parse_config
+    from toolfoundry.storage import read_table
+    from train_jobs.engine import run
+
+    root, scen = scenario_data
+    recipe = load_config(recipe_path("router"), RecipeConfig).model_dump()
+    recipe.update(run_dir=str(root / "run"), model={"source": "tiny-random"}, encode={"max_len": 640},
+                  optimizer={"lr": 3e-4, "tool_lr": 1e-2}, schedule={"warmup_steps": 1})
+    recipe["train"].update(batch_size=4, grad_accum=1, checkpoint_every=0, log_every=5)
+    for stage in recipe["train"]["stages"]:
+        stage.update(epochs=1, max_steps=3, budget={"eval_every": 2})
+    result = run(parse_config(RecipeConfig, recipe), scen["tools"], scen["examples"], str(root / "model"),
+                 scenarios_uri=scen["examples"])
+    assert [s["stage"] for s in result["stages"]] == [s["name"] for s in recipe["train"]["stages"]]
+    assert all(s["steps"] >= 1 for s in result["stages"])
+    assert all(s["dev_metric"] is not None for s in result["stages"] if s["stage"] != "memorization")
+    catalog = Catalog.load(result["model_dir"])
+    assert len(catalog) == read_table(scen["tools"]).num_rows - 1  # every tool but generate_response
+    router = Router.from_pretrained(result["model_dir"], max_new_tokens=24)
+    retrieved = router.retrieve("convert 5 kilometres to miles", 3)
+    assert len({t.id for t in retrieved}) == 3 and all(t.id in catalog.by_id() for t in retrieved)
