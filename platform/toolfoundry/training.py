@@ -44,6 +44,10 @@ class ToolRows(nn.Module):
         self.offset = offset
         self.base = nn.Parameter(weight[:offset].detach().clone())
         self.new = nn.Parameter(weight[offset:].detach().clone())
+        # Whether a tool token used as *input* sends gradient to its row. With the lower layers frozen,
+        # that gradient would be the only reason to back-propagate through every layer (several times
+        # the cost of a step); the rows still learn as the output side (tied), where retrieval reads them.
+        self.input_grad = True
 
     @property
     def weight(self) -> torch.Tensor:  # what HF code that inspects ``embed_tokens.weight`` expects
@@ -55,8 +59,9 @@ class ToolRows(nn.Module):
             is_new = input_ids >= self.offset
             out = nn.functional.embedding(input_ids.clamp(max=self.offset - 1), self.base)
             if bool(is_new.any()):
+                new = self.new if self.input_grad else self.new.detach()
                 out = torch.where(is_new.unsqueeze(-1),
-                                  nn.functional.embedding((input_ids - self.offset).clamp(min=0), self.new), out)
+                                  nn.functional.embedding((input_ids - self.offset).clamp(min=0), new), out)
             return out
         if tools_only:
             return hidden.float() @ self.new.float().T
@@ -110,6 +115,7 @@ def make_trainable(model, rows: ToolRows, head: ToolRows | None, spec: Trainable
         for p in base:
             p.requires_grad = True
         return model, base, tool_params
+    rows.input_grad = False  # partial profiles: see ToolRows.input_grad
     if spec.profile == "top_layers":
         layers = model.get_decoder().layers
         k = min(spec.top_layers, len(layers))
@@ -150,12 +156,18 @@ class StageLoss(nn.Module):
         self.mode = mode
 
     def forward(self, input_ids, attention_mask, labels, slot_targets=None, weights=None):
-        hidden = self.model.get_decoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         next_labels = labels[:, 1:]
         keep = next_labels != IGNORE
         if self.mode == "tool_slot":
-            # the first labelled position of each row is its tool slot
+            # The first labelled position of each row is its tool slot; nothing after it can change
+            # the slot's hidden state (causal attention), so the answer is cut from the input: the
+            # forward is shorter and no tool token is read as input.
             first = keep.float().argmax(1)
+            cut = int(first.max()) + 1
+            after = torch.arange(cut, device=input_ids.device)[None] > first[:, None]
+            ids = input_ids[:, :cut].masked_fill(after, 0)
+            mask = attention_mask[:, :cut].masked_fill(after, 0)
+            hidden = self.model.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state
             h = hidden[torch.arange(hidden.shape[0]), first]
             logits = self.head(hidden=h, tools_only=True)
             logp = torch.log_softmax(logits, -1)
@@ -166,6 +178,7 @@ class StageLoss(nn.Module):
             loss = (per_row * w).sum() / w.sum()
             correct = slot_targets.gather(1, logits.argmax(1, keepdim=True)).squeeze(1).sum()
             return loss, correct.detach(), torch.tensor(h.shape[0])
+        hidden = self.model.get_decoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         logits = self.head(hidden=hidden[:, :-1][keep])
         targets = next_labels[keep]
         per_token = nn.functional.cross_entropy(logits, targets, reduction="none")
