@@ -176,8 +176,11 @@ class Router:
 
     def _decode(self, logits: torch.Tensor, past, schema: dict) -> tuple[list[int], bool]:
         """Greedy decoding from ``logits``/``past`` under the grammar of ``schema``; (token ids, finished)."""
+        return self._decode_from(self.grammars.matcher(schema), logits, past)
+
+    def _decode_from(self, matcher, logits: torch.Tensor, past) -> tuple[list[int], bool]:
+        """Greedy decoding with a grammar matcher that may already have accepted a prefix."""
         xgr = self.grammars.xgr
-        matcher = self.grammars.matcher(schema)
         bitmask = xgr.allocate_token_bitmask(1, self.grammars.info.vocab_size)
         out = []
         for _ in range(self.max_new_tokens):

@@ -52,14 +52,16 @@ class ToolRetriever:
             self.tool_token_ids = torch.tensor([seq[0] for seq in sequences])
 
     @classmethod
-    def from_pretrained(cls, path: str, dtype: str = "float32") -> "ToolRetriever":
+    def from_pretrained(cls, path: str, dtype: str = "float32", device: str | None = None) -> "ToolRetriever":
         model, tokenizer, catalog = load_model_dir(path, dtype)
+        if device is not None:
+            model.to(device)
         return cls(model, tokenizer, catalog)
 
     def _encode(self, queries: list[str]) -> dict[str, torch.Tensor]:
         """Left-padded prompts (every prompt ends at the same position), as training encoded them."""
         ids = self.encoder.prompt_many([retrieval_messages(q) for q in queries])
-        return left_pad(ids, self.tokenizer.pad_token_id)
+        return {k: v.to(self.model.device) for k, v in left_pad(ids, self.tokenizer.pad_token_id).items()}
 
     @torch.inference_mode()
     def retrieve(self, queries: list[str], k: int) -> list[list[RetrievedTool]]:
@@ -74,6 +76,8 @@ class ToolRetriever:
     def _retrieve_atomic(self, queries: list[str], k: int) -> list[list[RetrievedTool]]:
         batch = self._encode(queries)
         logits = self.model(**batch, logits_to_keep=1).logits[:, -1, :]
+        if self.tool_token_ids.device != logits.device:  # the model was moved (e.g. to a GPU)
+            self.tool_token_ids = self.tool_token_ids.to(logits.device)
         tool_logits = logits.index_select(1, self.tool_token_ids).float()
         scores = torch.log_softmax(tool_logits, dim=-1)  # a distribution over the catalog alone
         top = scores.topk(k, dim=-1)
