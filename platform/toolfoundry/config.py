@@ -11,7 +11,7 @@ import os
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from toolfoundry.errors import InputError
 
@@ -115,12 +115,69 @@ class EvalConfig(_Strict):
     batch_size: int = Field(16, ge=1)
 
 
+class AutoscalingSettings(_Strict):
+    """Ray Serve's ``autoscaling_config`` for the model deployment (replicas follow ongoing requests)."""
+
+    min_replicas: int = Field(1, ge=0)
+    max_replicas: int = Field(2, ge=1)
+    target_ongoing_requests: float = Field(8.0, gt=0)
+    upscale_delay_s: float = Field(10.0, ge=0)
+    downscale_delay_s: float = Field(60.0, ge=0)
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(f"min_replicas ({self.min_replicas}) is above max_replicas ({self.max_replicas})")
+        return self
+
+
 class ServeConfig(_Strict):
+    """How ``serve/`` deploys the endpoint: replicas, admission control, batching, limits, auth, devices.
+
+    Model replicas take ``num_replicas`` (fixed) unless ``autoscaling`` is set. Each takes at most
+    ``max_ongoing_requests`` at once; each caller queues at most ``max_queued_requests`` more, and any
+    request beyond that is answered 503 with ``Retry-After: retry_after_s`` at once.
+    """
+
     num_replicas: int = Field(1, ge=1)
+    autoscaling: AutoscalingSettings | None = None
+    host: str = Field("127.0.0.1", min_length=1)
+    port: int = Field(8000, ge=1, le=65535)
+    max_ongoing_requests: int = Field(32, ge=1)
+    max_queued_requests: int = Field(32, ge=-1)  # -1: no limit (requests wait however long it takes)
+    retry_after_s: int = Field(1, ge=0)
+    max_batch_size: int = Field(16, ge=1, le=1024)
+    batch_wait_timeout_s: float = Field(0.005, ge=0, le=1)
+    max_body_bytes: int = Field(1_000_000, ge=1024)
     max_query_chars: int = Field(1000, ge=1)
     max_k: int = Field(20, ge=1)
-    port: int = Field(8000, ge=1, le=65535)
+    max_request_tools: int = Field(64, ge=1)  # candidate tools a client may send with one request
+    max_live_candidates: int = Field(8, ge=0)  # live tools added to a route's candidates (best BM25 matches)
+    max_new_tokens: int = Field(160, ge=8, le=4096)  # a call's JSON
+    max_text_tokens: int = Field(128, ge=1, le=4096)  # a plain chat answer
+    # auth: "auto" turns bearer-token auth on when `host` is not a loopback address or a key is set
+    auth: Literal["auto", "on", "off"] = "auto"
+    api_key_env: str = "TOOLFOUNDRY_API_KEY"
+    api_key_file: str | None = None
+    model_name: str | None = None  # the id /v1/models lists; default: the model directory's name
+    num_cpus: float = Field(1.0, ge=0)  # per model replica
+    num_gpus: float = Field(0.0, ge=0)  # per model replica; > 0 places the model on CUDA
+    torch_threads: int | None = Field(None, ge=1)
+    gateway_replicas: int = Field(1, ge=1)
+    live_tools_path: str | None = None  # JSON file the live-tool registry persists to; None: memory only
+    live_tools_refresh_s: float = Field(1.0, gt=0)
+    health_check_period_s: float = Field(10.0, gt=0)
+    health_check_timeout_s: float = Field(30.0, gt=0)
     demo_queries: int = Field(3, ge=0)
+
+
+class ServeAppArgs(ServeConfig):
+    """The typed arguments of ``serve.app:build_app`` (Ray Serve's application builder): what
+    ``serve run`` / ``serve deploy`` read from a Serve config's ``args`` and ``toolfoundry serve``
+    builds from its flags."""
+
+    model_dir: str = Field(..., min_length=1)  # a toolfoundry model directory, or 'embedded' / 'tiny-random'
+    dtype: Literal["auto", "float32", "bfloat16"] = "auto"  # auto: bfloat16 on a GPU, float32 on CPUs
 
 
 class RecipeConfig(_Strict):
