@@ -1,82 +1,293 @@
-"""Ray Serve application: ``POST /v1/tools/retrieve`` over a ToolGen model directory.
+"""The Ray Serve application: tool retrieval, routing, OpenAI chat completions and live tools.
 
-Concurrent requests are batched (``@serve.batch``) into one forward pass; every answer is k distinct
-catalog tools found by trie-constrained decoding. Bad requests get a 4xx with a message that names
-the field; nothing a client sends produces a 500.
+Three deployments, one application (``build_app`` is its typed application builder):
+
+- ``Gateway`` (the FastAPI ingress, ``serve/api.py``): auth, body limit, validation, candidates,
+  OpenAI shapes, ``/healthz``. It does no model work, so it answers health checks and refusals at
+  once however busy the model is. It calls the model through a ``DeploymentHandle``.
+- ``ToolRetrieval`` (the model; the name is kept from the first version, so Serve configs that
+  override it keep working): one causal LM per replica, on a GPU when ``num_gpus > 0``. Concurrent
+  retrieve and route requests are batched with ``@serve.batch`` and run on one worker thread, so the
+  replica's event loop keeps accepting requests while a batch computes. It autoscales
+  (``autoscaling_config``) and takes at most ``max_ongoing_requests``; each gateway queues at most
+  ``max_queued_requests`` more, and beyond that Serve refuses at once (``BackPressureError``), which
+  the gateway answers 503 with ``Retry-After``. ``check_health`` runs a real forward pass.
+- ``ToolRegistry``: the live tools (``serve/live.py``), one replica, optionally persisted to a file.
+
+Run it with ``toolfoundry serve --model-dir DIR`` (``serve/cli.py``), with ``serve run
+serve/configs/serve.yaml``, or deploy that YAML with ``serve deploy``: all three build the app with
+``build_app``.
 """
 
-# No `from __future__ import annotations` here: FastAPI reads the request models from the live
-# annotations of the methods, and string annotations are not resolved inside a Serve ingress class.
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel, Field
+# No `from __future__ import annotations`: Ray Serve reads the builder's pydantic argument type from
+# its live annotation.
+import asyncio
+import hashlib
+import ipaddress
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 from ray import serve
+from ray.serve import Application
+from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 
-from toolfoundry.config import ServeConfig
-from toolfoundry.retrieval import ToolRetriever
+from serve.api import Gateway, GatewaySettings, make_api
+from serve.engine import ApiError, RouteJob, ToolEngine, resolve_device
+from serve.live import Registry
+from toolfoundry.config import ServeAppArgs, ServeConfig
+from toolfoundry.errors import InputError
+from toolfoundry.schema import Tool
 
-api = FastAPI(title="toolfoundry", description="Tool retrieval with tool tokens and constrained decoding.")
-
-
-class RetrieveRequest(BaseModel):
-    query: str = Field(..., description="What the user wants done.")
-    k: int = Field(5, ge=1, description="How many distinct tools to return.")
-
-
-class ToolHit(BaseModel):
-    id: str
-    name: str
-    score: float
+BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128]
+LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000]
 
 
-class RetrieveResponse(BaseModel):
-    tools: list[ToolHit]
-    catalog_size: int
+# ==================================================================================== metrics
+class GatewayMetrics:
+    """Prometheus metrics through Ray Serve (exported by each node's Ray metrics agent)."""
+
+    def __init__(self):
+        from ray.serve.metrics import Counter, Histogram
+
+        self.requests = Counter("toolfoundry_requests", description="HTTP requests by endpoint and status code.",
+                                tag_keys=("endpoint", "method", "status"))
+        self.latency = Histogram("toolfoundry_request_latency_ms", description="HTTP request latency (ms).",
+                                 boundaries=LATENCY_BUCKETS_MS, tag_keys=("endpoint",))
+        self.rejected = Counter("toolfoundry_overload_rejections", description="Requests answered 503: overload.",
+                                tag_keys=("endpoint",))
+
+    def record(self, endpoint: str, method: str, status: int, seconds: float) -> None:
+        self.requests.inc(tags={"endpoint": endpoint, "method": method, "status": str(status)})
+        self.latency.observe(seconds * 1000, tags={"endpoint": endpoint})
+        if status == 503:
+            self.rejected.inc(tags={"endpoint": endpoint})
 
 
-@serve.deployment(ray_actor_options={"num_cpus": 1})
-@serve.ingress(api)
+# ================================================================================ deployments
+@serve.deployment(name="ToolRetrieval", ray_actor_options={"num_cpus": 1})
 class ToolRetrieval:
-    def __init__(self, model_dir: str, max_query_chars: int, max_k: int, dtype: str = "float32"):
-        self.retriever = ToolRetriever.from_pretrained(model_dir, dtype)
-        self.max_query_chars = max_query_chars
-        self.max_k = min(max_k, len(self.retriever.catalog))
+    """The model replica: batched retrieval and routing, chat answers, a real health check."""
 
-    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.01)
-    async def _retrieve_batch(self, queries: list[str], ks: list[int]) -> list[list]:
-        results = self.retriever.retrieve(queries, max(ks))
-        return [hits[:k] for hits, k in zip(results, ks)]
+    def __init__(self, model_dir: str, dtype: str, options: dict):
+        from ray.serve.metrics import Histogram
 
-    @api.post("/v1/tools/retrieve", response_model=RetrieveResponse)
-    async def retrieve(self, request: RetrieveRequest) -> RetrieveResponse:
-        query = request.query.strip()
-        if not query:
-            raise HTTPException(422, "query: empty; send the user's request as text")
-        if len(query) > self.max_query_chars:
-            raise HTTPException(
-                413, f"query: {len(query)} characters; at most {self.max_query_chars} are accepted"
-            )
-        if request.k > self.max_k:
-            raise HTTPException(422, f"k: {request.k} is more than the {self.max_k} this endpoint returns")
-        hits = await self._retrieve_batch(query, request.k)
-        return RetrieveResponse(
-            tools=[ToolHit(id=h.id, name=h.name, score=h.score) for h in hits],
-            catalog_size=len(self.retriever.catalog),
-        )
+        self.engine = ToolEngine(model_dir, dtype, resolve_device(options["num_gpus"]),
+                                 max_new_tokens=options["max_new_tokens"], max_text_tokens=options["max_text_tokens"],
+                                 torch_threads=options.get("torch_threads"))
+        # One thread runs the model: batches never overlap, and the event loop stays free to queue requests.
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="toolfoundry-model")
+        for handler in (self._retrieve_batch, self._route_batch):
+            handler.set_max_batch_size(options["max_batch_size"])
+            handler.set_batch_wait_timeout_s(options["batch_wait_timeout_s"])
+        self.health_timeout_s = options.get("health_check_timeout_s", 30.0)
+        self.batch_size = Histogram("toolfoundry_batch_size", description="Requests per model batch.",
+                                    boundaries=BATCH_SIZE_BUCKETS, tag_keys=("method",))
 
-    @api.get("/healthz")
-    async def healthz(self) -> dict:
-        return {"status": "ok", "catalog_size": len(self.retriever.catalog)}
+    async def _run(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+
+    async def info(self) -> dict:
+        return self.engine.info()
+
+    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.005)
+    async def _retrieve_batch(self, queries: list, ks: list) -> list:
+        self.batch_size.observe(len(queries), tags={"method": "retrieve"})
+        return await self._run(self.engine.retrieve, queries, ks)
+
+    async def retrieve(self, query: str, k: int):
+        return await self._retrieve_batch(query, k)
+
+    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.005)
+    async def _route_batch(self, jobs: list) -> list:
+        self.batch_size.observe(len(jobs), tags={"method": "route"})
+        return await self._run(self.engine.route, jobs)
+
+    async def route(self, job: RouteJob):
+        return await self._route_batch(job)
+
+    async def generate(self, messages: list, max_tokens):
+        try:
+            return await self._run(self.engine.generate, messages, max_tokens)
+        except ApiError as err:
+            return err
+
+    async def check_tool(self, tool: Tool):
+        return await self._run(self.engine.check_tool, tool)
+
+    async def check_health(self) -> None:
+        """Serve's periodic health check: one real forward pass (waits at most for the running batch)."""
+        await asyncio.wait_for(self._run(self.engine.health), timeout=self.health_timeout_s)
 
 
-def build_app(model_dir: str, cfg: ServeConfig, dtype: str = "float32"):
-    """The bound application, ready for ``serve.run``."""
-    return ToolRetrieval.options(num_replicas=cfg.num_replicas).bind(
-        model_dir, cfg.max_query_chars, cfg.max_k, dtype
-    )
+@serve.deployment(name="ToolRegistry", num_replicas=1, max_ongoing_requests=1000, ray_actor_options={"num_cpus": 0})
+class ToolRegistry(Registry):
+    """The live tools every gateway replica reads: one replica, so changes are ordered; persisted to
+    ``live_tools_path`` (written atomically) when one is given, so a restarted replica keeps them."""
 
 
-def start(model_dir: str, cfg: ServeConfig, dtype: str = "float32", name: str = "toolfoundry") -> str:
-    """Run the app on 127.0.0.1:cfg.port inside the current Ray session; returns its base URL."""
-    serve.start(http_options={"host": "127.0.0.1", "port": cfg.port})
-    serve.run(build_app(model_dir, cfg, dtype), name=name, route_prefix="/")
-    return f"http://127.0.0.1:{cfg.port}"
+class HandleModel:
+    """The gateway's view of the model deployment: ApiErrors come back as values and are raised here;
+    Serve's back-pressure becomes 503 + Retry-After."""
+
+    def __init__(self, handle, retry_after_s: int):
+        self.handle = handle
+        self.retry_after_s = retry_after_s
+
+    async def _call(self, method: str, *args):
+        try:
+            result = await getattr(self.handle, method).remote(*args)
+        except BackPressureError as err:
+            wait = err.retry_after_s if err.retry_after_s is not None else self.retry_after_s
+            raise ApiError(503, None, "overloaded: every model replica is busy and the queue is full; retry after "
+                                      f"{math.ceil(wait)} s", kind="overloaded_error",
+                           headers={"Retry-After": str(math.ceil(wait))}) from None
+        except DeploymentUnavailableError:
+            raise ApiError(503, None, "the model deployment is not available yet; retry shortly",
+                           kind="overloaded_error", headers={"Retry-After": str(self.retry_after_s)}) from None
+        if isinstance(result, ApiError):
+            raise result
+        return result
+
+    async def retrieve(self, query: str, k: int):
+        return await self._call("retrieve", query, k)
+
+    async def route(self, job: RouteJob):
+        return await self._call("route", job)
+
+    async def generate(self, messages: list, max_tokens):
+        return await self._call("generate", messages, max_tokens)
+
+    async def check_tool(self, tool: Tool):
+        return await self._call("check_tool", tool)  # None when the tool is fine
+
+
+class HandleRegistry:
+    def __init__(self, handle):
+        self.handle = handle
+
+    async def add(self, row: dict):
+        return await self.handle.add.remote(row)
+
+    async def remove(self, name: str):
+        return await self.handle.remove.remote(name)
+
+    async def snapshot(self, since: int):
+        return await self.handle.snapshot.remote(since)
+
+
+@serve.deployment(name="Gateway", max_ongoing_requests=4096, ray_actor_options={"num_cpus": 0})
+@serve.ingress()
+class HttpGateway:
+    """The FastAPI ingress; no model work happens here."""
+
+    def __init__(self, model, registry, settings: dict, retry_after_s: int):
+        self.gateway = Gateway(GatewaySettings(**settings), HandleModel(model, retry_after_s),
+                               HandleRegistry(registry), metrics=GatewayMetrics())
+
+    def __serve_build_asgi_app__(self):
+        return make_api(self.gateway)
+
+
+# ============================================================================= the builder
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def api_key_digest(args: ServeConfig, environ=os.environ) -> str | None:
+    """SHA-256 of the API key when auth is on, else None; the replicas only ever see the digest.
+
+    ``auth: auto`` is on when the host is not a loopback address or a key is configured; when auth is
+    on and no key is found the app is not built."""
+    key = None
+    if args.api_key_file:
+        if not os.path.isfile(args.api_key_file):
+            raise InputError("api_key_file", f"{args.api_key_file!r}: no such file", "a file holding the API key")
+        with open(args.api_key_file, encoding="utf-8") as handle:
+            key = handle.read().strip() or None
+    elif environ.get(args.api_key_env, "").strip():
+        key = environ[args.api_key_env].strip()
+    if args.auth == "off" or (args.auth == "auto" and key is None and is_loopback(args.host)):
+        return None
+    if key is None:
+        why = "auth: on" if args.auth == "on" else f"auth is on by default because host {args.host!r} is not loopback"
+        raise InputError("auth", f"{why}, but no API key was found",
+                         f"the key in ${args.api_key_env} or in a file named by api_key_file, or auth: off")
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def model_facts(model_dir: str) -> tuple[str, int]:
+    """(model id, catalog size), checked before any replica starts: a bad path fails here, naming it."""
+    from toolfoundry.catalog import CATALOG_FILE, Catalog
+    from toolfoundry.modeling import EMBEDDED, TINY_RANDOM
+
+    if model_dir in (EMBEDDED, TINY_RANDOM):
+        return model_dir, 0
+    if not os.path.isdir(model_dir):
+        raise InputError("model_dir", f"{model_dir!r}: no such directory",
+                         f"a toolfoundry model directory, {EMBEDDED!r} or {TINY_RANDOM!r}")
+    if not os.path.isfile(os.path.join(model_dir, "config.json")):
+        raise InputError("model_dir", f"{model_dir!r}: no config.json", "a directory written by save_pretrained")
+    name = os.path.basename(os.path.normpath(model_dir))
+    if not os.path.isfile(os.path.join(model_dir, CATALOG_FILE)):
+        return name, 0
+    return name, len(Catalog.load(model_dir))
+
+
+def model_deployment_options(args: ServeConfig) -> dict:
+    """``.options(...)`` of the model deployment: replicas or autoscaling, admission control, devices."""
+    options = {
+        "max_ongoing_requests": args.max_ongoing_requests,
+        "max_queued_requests": args.max_queued_requests,
+        "backpressure_config": {"status_code": 503, "retry_after_s": args.retry_after_s},
+        "ray_actor_options": {"num_cpus": args.num_cpus, "num_gpus": args.num_gpus},
+        "health_check_period_s": args.health_check_period_s,
+        "health_check_timeout_s": args.health_check_timeout_s,
+    }
+    if args.autoscaling is not None:
+        options["autoscaling_config"] = args.autoscaling.model_dump()
+    else:
+        options["num_replicas"] = args.num_replicas
+    return options
+
+
+def build_app(args: ServeAppArgs) -> Application:
+    """Ray Serve's application builder: ``serve run serve.app:build_app model_dir=DIR`` or a Serve
+    config's ``import_path: serve.app:build_app`` with ``args`` (validated as :class:`ServeAppArgs`)."""
+    if isinstance(args, dict):
+        args = ServeAppArgs.model_validate(args)
+    model_id, catalog_size = model_facts(args.model_dir)
+    settings = GatewaySettings.from_args(args, args.model_name or model_id, catalog_size, api_key_digest(args))
+    engine_options = {k: getattr(args, k) for k in ("num_gpus", "max_new_tokens", "max_text_tokens", "torch_threads",
+                                                    "max_batch_size", "batch_wait_timeout_s",
+                                                    "health_check_timeout_s")}
+    model = ToolRetrieval.options(**model_deployment_options(args)).bind(args.model_dir, args.dtype, engine_options)
+    registry = ToolRegistry.bind(args.live_tools_path)
+    return HttpGateway.options(num_replicas=args.gateway_replicas).bind(
+        model, registry, settings.__dict__, args.retry_after_s)
+
+
+def app_args(model_dir: str, cfg: ServeConfig, dtype: str = "auto") -> ServeAppArgs:
+    return ServeAppArgs.model_validate({**cfg.model_dump(), "model_dir": model_dir, "dtype": dtype})
+
+
+def base_url(cfg: ServeConfig) -> str:
+    host = "127.0.0.1" if cfg.host in ("0.0.0.0", "::", "") else cfg.host
+    return f"http://{host}:{cfg.port}"
+
+
+def start(model_dir: str, cfg: ServeConfig, dtype: str = "auto", name: str = "toolfoundry") -> str:
+    """Run the app inside the current Ray session, on ``cfg.host:cfg.port``; returns its base URL.
+
+    Serve's HTTP options are fixed when Serve first starts in a cluster: call ``serve.shutdown()``
+    between apps that need another host or port."""
+    args = app_args(model_dir, cfg, dtype)
+    application = build_app(args)
+    serve.start(http_options={"host": cfg.host, "port": cfg.port})
+    serve.run(application, name=name, route_prefix="/")
+    return base_url(cfg)
