@@ -17,27 +17,7 @@ import yaml
 from toolfoundry.errors import ToolfoundryError
 
 # Commands contributed by other packages: each module exposes register(subparsers).
-_PLUGGED_COMMANDS = ("train_jobs.cli", "data_jobs.cli", "toolfoundry.evaluation.cli")
-
-
-def _serve(args) -> int:
-    import time
-
-    import ray
-
-    from serve.app import start
-    from toolfoundry.catalog import Catalog
-    from toolfoundry.config import ServeConfig
-
-    Catalog.load(args.model_dir)  # a missing or foreign directory fails here, not inside a replica
-    ray.init(include_dashboard=False)
-    url = start(args.model_dir, ServeConfig(port=args.port, num_replicas=args.replicas))
-    print(f"serving {args.model_dir} at {url}/v1/tools/retrieve (Ctrl-C stops)", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        return 0
+_PLUGGED_COMMANDS = ("train_jobs.cli", "data_jobs.cli", "toolfoundry.evaluation.cli", "serve.cli")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -319,12 +299,6 @@ def register_job_commands(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toolfoundry", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("serve", help="serve a trained model directory over HTTP with Ray Serve")
-    p.add_argument("--model-dir", required=True)
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--replicas", type=int, default=1)
-    p.set_defaults(func=_serve)
 
     register_job_commands(sub)
 
