@@ -589,6 +589,10 @@ def make_api(gateway: Gateway) -> FastAPI:
     async def _invalid(request: Request, err: RequestValidationError):
         problems = []
         for e in err.errors():
+            if e.get("type") == "json_invalid":
+                reason = (e.get("ctx") or {}).get("error", "")
+                problems.append(("body", f"not valid JSON ({reason or 'decode error'} at character {e['loc'][-1]})"))
+                continue
             loc = [str(p) for p in e.get("loc", ()) if p != "body"]
             problems.append((".".join(loc) or "body", e.get("msg", "invalid")))
         message = "; ".join(f"{where}: {msg}" for where, msg in problems[:5])

@@ -202,8 +202,8 @@ def is_loopback(host: str) -> bool:
 def api_key_digest(args: ServeConfig, environ=os.environ) -> str | None:
     """SHA-256 of the API key when auth is on, else None; the replicas only ever see the digest.
 
-    ``auth: auto`` is on when the host is not a loopback address or a key is configured; when auth is
-    on and no key is found the app is not built."""
+    ``auth: auto`` is on exactly when ``host`` is not a loopback address; when auth is on and no key
+    is found (``$TOOLFOUNDRY_API_KEY``, or the file ``api_key_file``) the app is not built."""
     key = None
     if args.api_key_file:
         if not os.path.isfile(args.api_key_file):
@@ -212,7 +212,7 @@ def api_key_digest(args: ServeConfig, environ=os.environ) -> str | None:
             key = handle.read().strip() or None
     elif environ.get(args.api_key_env, "").strip():
         key = environ[args.api_key_env].strip()
-    if args.auth == "off" or (args.auth == "auto" and key is None and is_loopback(args.host)):
+    if args.auth == "off" or (args.auth == "auto" and is_loopback(args.host)):
         return None
     if key is None:
         why = "auth: on" if args.auth == "on" else f"auth is on by default because host {args.host!r} is not loopback"

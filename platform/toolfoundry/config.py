@@ -155,7 +155,7 @@ class ServeConfig(_Strict):
     max_live_candidates: int = Field(8, ge=0)  # live tools added to a route's candidates (best BM25 matches)
     max_new_tokens: int = Field(160, ge=8, le=4096)  # a call's JSON
     max_text_tokens: int = Field(128, ge=1, le=4096)  # a plain chat answer
-    # auth: "auto" turns bearer-token auth on when `host` is not a loopback address or a key is set
+    # auth: "auto" turns bearer-token auth on exactly when `host` is not a loopback address
     auth: Literal["auto", "on", "off"] = "auto"
     api_key_env: str = "TOOLFOUNDRY_API_KEY"
     api_key_file: str | None = None
