@@ -122,6 +122,7 @@ def train_func(cfg: dict) -> None:
 
     state = {"stage": 0, "epoch": 0, "micro": 0, "step": 0, "total": None, "plateau": {}, "history": [],
              "elapsed": 0.0, "done": False, "global_step": 0}
+    journal = _Journal(cfg.get("journal_dir"), rank)
     checkpoint = ray.train.get_checkpoint()
     if checkpoint:
         with checkpoint.as_directory() as folder:
@@ -240,6 +241,7 @@ def train_func(cfg: dict) -> None:
                 state["global_step"] += 1
                 spent = elapsed_before + time.time() - started
                 step = state["step"]
+                journal.step(name, step, state["global_step"], losses[-accum:])
                 if budget["minutes"] and step % refit_every == 0 and step < state["total"]:
                     # fit the schedule's length into what is left of the time budget, at the speed of
                     # the last steps (re-measured as it goes, so a slow start or a busy machine
@@ -301,6 +303,25 @@ def train_func(cfg: dict) -> None:
     state["done"] = True
     last = state["history"][-1] if state["history"] else {}
     report({"stages": len(stages), "timing": last.get("timing")}, "final", export=cfg.get("export", True))
+
+
+class _Journal:
+    """Each worker's process id, and rank 0's loss at every optimizer step, appended to files in the
+    run's directory (local storage only): what an operator reads to see where a restarted run picked
+    up, and what the fault-tolerance test compares with an uninterrupted run."""
+
+    def __init__(self, folder: str | None, rank: int):
+        self.path = os.path.join(folder, "steps.jsonl") if folder and rank == 0 else None
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, f"worker-{rank}.pid"), "w") as handle:
+                handle.write(str(os.getpid()))
+
+    def step(self, stage: str, step: int, global_step: int, losses: list[float]) -> None:
+        if self.path:
+            with open(self.path, "a") as handle:
+                handle.write(json.dumps({"stage": stage, "step": step, "global_step": global_step, "pid": os.getpid(),
+                                         "loss": sum(losses) / max(1, len(losses))}) + "\n")
 
 
 def _timing(clock: dict, world: int) -> dict:
@@ -427,6 +448,7 @@ def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *
     identity = {**loop_cfg, "data": [read_manifest(u)["content_hash"] for u in stage_uris.values()]}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:12]
     storage = os.path.abspath(os.path.join(recipe.run_dir, "ray_results"))
+    loop_cfg["journal_dir"] = os.path.join(storage, f"train-{digest}", "journal")
     trainer = TorchTrainer(
         train_func,
         train_loop_config=loop_cfg,
@@ -449,7 +471,7 @@ def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *
         raise RuntimeError(f"the last checkpoint under {storage} is not a finished model")
     log(f"[train] model saved to {out_dir} ({time.time() - started:.0f}s of training)")
     return {"model_dir": out_dir, "init_dir": init_dir, "stages": state["history"], "run": f"train-{digest}",
-            "storage": storage}
+            "storage": storage, "journal": loop_cfg["journal_dir"]}
 
 
 if __name__ == "__main__":  # pragma: no cover
