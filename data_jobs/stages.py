@@ -26,7 +26,6 @@ with no target, tools missing from the catalog, calls the tool refuses and rows 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 
@@ -48,18 +47,11 @@ from toolfoundry.schema import (
     Tool,
 )
 from toolfoundry.storage import join, read_table, resolve, shard_paths, write_manifest
+from toolfoundry.training import dev_split
 
 STAGES = ("memorization", "retrieval", "agent", "gentool_rank", "gentool_select")
 _FROM = {"tools": ("memorization",), "examples": ("retrieval", "agent"), "scenarios": ("gentool_rank", "gentool_select")}
 MEMORIZATION_CHUNK_TOKENS = 96
-
-
-def dev_split(example_id: str, fraction: float) -> str:
-    """``dev`` for a deterministic ``fraction`` of training examples (by a hash of the id), else ``train``."""
-    if fraction <= 0:
-        return "train"
-    bucket = int(hashlib.sha1(example_id.encode()).hexdigest()[:8], 16) % 10_000
-    return "dev" if bucket < fraction * 10_000 else "train"
 
 
 def _row(row_id: str, stage: str, split: str, tool_ids: list[str], messages: list[dict], weight: float = 1.0) -> dict:

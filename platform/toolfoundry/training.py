@@ -29,6 +29,20 @@ from torch import nn
 from toolfoundry.encoding import IGNORE
 
 
+def dev_split(example_id: str, fraction: float) -> str:
+    """``dev`` for a deterministic ``fraction`` of training examples (by a hash of the id), else ``train``.
+
+    The held-out slice every trainer stops on (the staged engine, fine-tuned baselines): the same
+    examples whoever trains, and never the benchmark's own test split.
+    """
+    import hashlib
+
+    if fraction <= 0:
+        return "train"
+    bucket = int(hashlib.sha1(example_id.encode()).hexdigest()[:8], 16) % 10_000
+    return "dev" if bucket < fraction * 10_000 else "train"
+
+
 # ------------------------------------------------------------------------------ vocabulary rows
 class ToolRows(nn.Module):
     """A ``[base + new, dim]`` token matrix held as two parameters: ``base`` and ``new`` (the tools).

@@ -120,12 +120,18 @@ def finetune_minilm(
     time_budget_s: float | None = None,
     seed: int = 0,
     log: Callable[[str], None] | None = print,
+    dev: Sequence[tuple[str, str]] = (),
+    candidates: Sequence[str] = (),
+    eval_every: int = 50,
+    patience: int = 0,
 ) -> dict:
     """Fine-tune the encoder on (query, tool text) pairs with in-batch negatives; save to ``out_dir``.
 
     A batch never holds two pairs with the same tool text (it would be a false negative). Training
-    stops at ``epochs``, ``max_steps`` or ``time_budget_s``, whichever comes first. Returns the
-    training summary (also written to ``out_dir/toolfoundry_finetune.json``).
+    stops at ``epochs``, ``max_steps`` or ``time_budget_s``, whichever comes first — or, with ``dev``
+    pairs and the ``candidates`` (every tool text), when dev acc@1 over the candidates has not improved
+    for ``patience`` evaluations; the best weights on dev are the ones saved. Returns the training
+    summary (also written to ``out_dir/toolfoundry_finetune.json``).
     """
     if not pairs:
         raise InputError("train pairs", "no (query, tool) pairs", "a non-empty train split")
@@ -164,6 +170,18 @@ def finetune_minilm(
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
         if s >= warmup else (s + 1) / warmup)
+    def dev_acc() -> float:
+        model.eval()
+        with torch.inference_mode():
+            cand = enc.encode(list(candidates))
+            q = enc.encode([d[0] for d in dev])
+        model.train()
+        index = {text: i for i, text in enumerate(candidates)}
+        best = (q @ cand.T).argmax(1)
+        return 100.0 * float(np.mean([best[i] == index[d[1]] for i, d in enumerate(dev)]))
+
+    evaluate = bool(dev) and bool(candidates)
+    best_acc, best_state, bad, history = -1.0, None, 0, []
     t0 = time.time()
     step, losses, stopped = 0, [], "steps"
     while step < total:
@@ -188,12 +206,27 @@ def finetune_minilm(
             sched.step()
             losses.append(loss.item())
             step += 1
+            if evaluate and (step % eval_every == 0 or step == total):
+                acc = dev_acc()
+                history.append({"step": step, "dev_acc@1": round(acc, 2)})
+                if acc > best_acc + 0.1:
+                    best_acc, bad = acc, 0
+                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                else:
+                    bad += 1
+                if log:
+                    log(f"finetune step {step}: dev acc@1 {acc:.2f} (best {best_acc:.2f})")
+                if patience and bad >= patience:
+                    stopped = "plateau"
+                    break
             if log and (step % 20 == 0 or step == total):
                 log(f"finetune step {step}/{total} loss {np.mean(losses[-20:]):.4f} "
                     f"({time.time() - t0:.0f}s)")
         else:
             continue
         break
+    if best_state is not None:
+        model.load_state_dict(best_state)
     model.eval()
     os.makedirs(out_dir, exist_ok=True)
     model.save_pretrained(out_dir)
@@ -203,6 +236,7 @@ def finetune_minilm(
         "stopped_by": stopped, "epochs": epochs, "batch_size": batch_size, "lr": lr,
         "temperature": temperature, "seed": seed, "train_seconds": round(time.time() - t0, 1),
         "first_loss": losses[0] if losses else None, "last_loss": float(np.mean(losses[-20:])) if losses else None,
+        "dev_history": history, "dev_best_acc@1": best_acc if evaluate else None,
     }
     with open(os.path.join(out_dir, "toolfoundry_finetune.json"), "w") as f:
         json.dump(summary, f, indent=2)

@@ -116,6 +116,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--finetune-lr", type=float, default=5e-5)
     p.add_argument("--finetune-max-steps", type=int)
     p.add_argument("--finetune-time-budget", type=float, help="seconds; training stops when spent")
+    p.add_argument("--finetune-patience", type=int, default=4,
+                   help="minilm-ft: stop after this many evaluations without a better dev acc@1 (0: never); "
+                        "dev = the same held-out 3%% of the train split the ToolGen engine stops on")
     p.add_argument("--replay", help="calling: re-score the raw outputs of a previous run (its outputs.jsonl) "
                    "instead of generating; the system, subset and latencies are those recorded")
     p.add_argument("--prompt-style", choices=["tool_call", "json"], default="tool_call", help="calling prompt")
@@ -238,10 +241,14 @@ def run_eval(args) -> int:
                 from toolfoundry.baselines.dense import DenseRetriever, finetune_minilm
 
                 ft_dir = args.finetune_dir or os.path.join(args.out, "minilm-ft")
+                from toolfoundry.documents import tool_document
+
                 summary = finetune_minilm(
-                    train_pairs(bench, args.train_split), ft_dir, model_path=args.dense_model,
+                    train_pairs(bench, args.train_split, "train"), ft_dir, model_path=args.dense_model,
                     epochs=args.finetune_epochs, batch_size=args.finetune_batch_size, lr=args.finetune_lr,
-                    max_steps=args.finetune_max_steps, time_budget_s=args.finetune_time_budget, seed=args.seed)
+                    max_steps=args.finetune_max_steps, time_budget_s=args.finetune_time_budget, seed=args.seed,
+                    dev=train_pairs(bench, args.train_split, "dev")[:500],
+                    candidates=[tool_document(t) for t in bench.tools], patience=args.finetune_patience)
                 sys_ft = DenseRetriever(bench.tools, model_path=ft_dir, name="minilm-ft")
                 sys_ft.config.update({"finetune": {k: v for k, v in summary.items() if k != "base_model"},
                                       "train_split": args.train_split, "trained": True})

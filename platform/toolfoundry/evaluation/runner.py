@@ -297,7 +297,16 @@ def results_of(runs: Sequence[SystemRun]) -> list[dict]:
     return [asdict(r) for run in runs for r in run.results]
 
 
-def train_pairs(bench: Benchmark, split: str = "train") -> list[tuple[str, str]]:
-    """(query, tool text) pairs of a split, one per relevant tool: the fine-tuning data."""
+def train_pairs(bench: Benchmark, split: str = "train", part: str | None = None,
+                dev_fraction: float = 0.03) -> list[tuple[str, str]]:
+    """(query, tool text) pairs of a split, one per relevant tool: the fine-tuning data.
+
+    ``part`` ``"train"`` or ``"dev"`` keeps one side of the held-out dev slice of the split
+    (:func:`toolfoundry.training.dev_split`, the slice the ToolGen engine stops on too).
+    """
+    from toolfoundry.training import dev_split
+
     tools = bench.tool_by_id()
-    return [(e.query, tool_document(tools[t])) for e in bench.split(split) for t in e.relevant_tool_ids if t in tools]
+    return [(e.query, tool_document(tools[t])) for e in bench.split(split)
+            if part is None or dev_split(e.id, dev_fraction) == part
+            for t in e.relevant_tool_ids if t in tools]
