@@ -120,7 +120,8 @@ class ToolRetrieval:
         await asyncio.wait_for(self._run(self.engine.health), timeout=self.health_timeout_s)
 
 
-@serve.deployment(name="ToolRegistry", num_replicas=1, max_ongoing_requests=1000, ray_actor_options={"num_cpus": 0})
+@serve.deployment(name="ToolRegistry", num_replicas=1, max_ongoing_requests=1000, ray_actor_options={"num_cpus": 0},
+                  logging_config={"enable_access_log": False})  # gateways poll it every second
 class ToolRegistry(Registry):
     """The live tools every gateway replica reads: one replica, so changes are ordered; persisted to
     ``live_tools_path`` (written atomically) when one is given, so a restarted replica keeps them."""
