@@ -1,7 +1,7 @@
-"""Kill and resume, for every job on the runner: a run SIGKILLed part-way (its own process group and
-its own Ray, so workers die with it) and started again writes only what is missing, and its outputs
-are byte-identical to an uninterrupted run's — same shard files, same manifests' content hashes —
-with no duplicate rows and no temporary file left."""
+"""Kill and resume, for every job on the runner: a run SIGKILLed part-way (a subprocess in a session
+of its own, with its own Ray: driver, raylet and workers all die) and started again writes only what
+is missing, and its outputs are byte-identical to an uninterrupted run's — same shard files, same
+manifests' content hashes — with no duplicate rows and no temporary file left."""
 
 from __future__ import annotations
 
