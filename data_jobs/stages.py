@@ -168,6 +168,7 @@ class Tokenize:
         from toolfoundry.encoding import ChatEncoder
         from toolfoundry.modeling import load_tokenizer
 
+        model_dir = _model_path(model_dir)
         tokenizer = load_tokenizer(model_dir)
         catalog = _catalog_for(model_dir, tool_ids)
         new = [t for t in catalog.new_vocabulary() if tokenizer.convert_tokens_to_ids(t) in (None, tokenizer.unk_token_id)]
@@ -203,13 +204,20 @@ class Tokenize:
         return {"result": results}
 
 
+def _model_path(model_dir: str) -> str:
+    """A model directory on this host: URIs (shared storage, ``s3://``) are fetched once per host."""
+    from toolfoundry.artifacts import is_remote, local_dir
+
+    return local_dir(model_dir) if is_remote(model_dir) else model_dir
+
+
 def _catalog_for(model_dir: str | None, tool_ids: list[str], tools: dict[str, Tool] | None = None) -> Catalog:
     """The model directory's catalog (it decides every tool's token string); an atomic catalog of the
     given tools when the source is a base model without one."""
     import os
 
-    if model_dir and os.path.isfile(os.path.join(model_dir, "catalog.json")):
-        return Catalog.load(model_dir)
+    if model_dir and os.path.isfile(os.path.join(_model_path(model_dir), "catalog.json")):
+        return Catalog.load(_model_path(model_dir))
     if tools is None:  # token strings of the atomic scheme need only the ids
         return Catalog.from_tools([Tool(id=t, name="t", description="-") for t in tool_ids])
     return Catalog.from_tools([tools[t] for t in tool_ids])
@@ -220,7 +228,7 @@ def _chunker(model_dir: str | None, max_tokens: int):
         return None
     from toolfoundry.modeling import load_tokenizer
 
-    tokenizer = load_tokenizer(model_dir)
+    tokenizer = load_tokenizer(_model_path(model_dir))
     return lambda tool: prompts.document_chunks(tool, max_tokens, tokenizer)
 
 

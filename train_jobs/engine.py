@@ -36,6 +36,7 @@ from toolfoundry.config import RecipeConfig, StageConfig
 from toolfoundry.errors import InputError
 
 STATE_FILE = "train_state.json"
+INIT_STAMP = "toolfoundry_init.json"
 TOOLGEN_STAGES = ("memorization", "retrieval", "agent")
 TAG = "engine"
 _COPY_FROM_INIT = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
@@ -366,29 +367,28 @@ def deepspeed_config(recipe: RecipeConfig) -> dict:
 
 def initial_model(recipe: RecipeConfig, tools_uri: str, log=print) -> str:
     """The base model with one token per tool, cached per (source, dtype, indexing, init, catalog)."""
+    from toolfoundry.artifacts import is_remote, publish_dir, storage_root
     from toolfoundry.modeling import prepare_initial_model
     from toolfoundry.schema import TOOL_SCHEMA, tools_from_table
-    from toolfoundry.storage import read_manifest, read_table
+    from toolfoundry.storage import join, read_json, read_manifest, read_table, write_json
 
-    dest = os.path.join(recipe.run_dir, "init_model")
+    dest = join(storage_root(recipe.run_dir), "init_model")
     tokens = any(s.name in TOOLGEN_STAGES for s in recipe.train.stages)
     key = {"source": recipe.model.source, "indexing": recipe.model.indexing, "tool_init": recipe.model.tool_init,
            "tools": read_manifest(tools_uri)["content_hash"] if tokens else None, "seed": recipe.seed}
-    stamp = os.path.join(dest, "toolfoundry_init.json")
-    if os.path.isfile(stamp):
-        with open(stamp) as handle:
-            if json.load(handle) == key:
-                log(f"[train] reusing the initial model {dest}")
-                return dest
+    if read_json(dest, INIT_STAMP) == key:
+        log(f"[train] reusing the initial model {dest}")
+        return dest
     # only the ToolGen stages use tool tokens; a GenTool model reads its tools in context and gets none
     tools = tools_from_table(read_table(tools_uri, TOOL_SCHEMA)) if tokens else []
     catalog = Catalog.from_tools([t for t in tools if t.id != "generate_response"], recipe.model.indexing)
     started = time.time()
-    if os.path.isdir(dest):
-        shutil.rmtree(dest)
-    prepare_initial_model(recipe.model.source, catalog, dest, "float32", recipe.seed, recipe.model.tool_init)
-    with open(stamp, "w") as handle:
-        json.dump(key, handle)
+    local = tempfile.mkdtemp(prefix="toolfoundry-init-") if is_remote(dest) else dest
+    if os.path.isdir(local) and not is_remote(dest):
+        shutil.rmtree(local)
+    prepare_initial_model(recipe.model.source, catalog, local, "float32", recipe.seed, recipe.model.tool_init)
+    publish_dir(local, dest)
+    write_json(dest, INIT_STAMP, key)  # last: a folder without it is never reused
     log(f"[train] base model '{recipe.model.source}' + {len(catalog)} tools ({recipe.model.indexing}, "
         f"{recipe.model.tool_init} init) saved to {dest} ({time.time() - started:.0f}s)")
     return dest
@@ -404,7 +404,10 @@ def build_stage_data(recipe: RecipeConfig, init_dir: str, tools_uri: str, exampl
         raise InputError("--scenarios", "the recipe has GenTool stages but no scenario examples were given",
                          "scenario examples from `toolfoundry data scenarios`")
     e = recipe.encode
-    out = stage_job.run(tools_uri, examples_uri, os.path.join(recipe.run_dir, "stages"), scenarios_uri=scenarios_uri,
+    from toolfoundry.artifacts import storage_root
+    from toolfoundry.storage import join
+
+    out = stage_job.run(tools_uri, examples_uri, join(storage_root(recipe.run_dir), "stages"), scenarios_uri=scenarios_uri,
                         model_dir=init_dir, max_len=e.max_len, retrieval_labels=e.retrieval_labels,
                         dev_fraction=e.dev_fraction, stages=names)
     uris = {}
@@ -415,7 +418,7 @@ def build_stage_data(recipe: RecipeConfig, init_dir: str, tools_uri: str, exampl
             raise InputError(f"stage {n}", f"no training rows ({reasons.get('quarantined', 0)} quarantined; see "
                              f"{os.path.join(recipe.run_dir, 'stages', 'text', n + '_quarantine')})",
                              "examples that this stage can use, or a recipe without it")
-        uris[n] = got["uri"] if "://" in got["uri"] else os.path.abspath(got["uri"])  # workers run elsewhere
+        uris[n] = got["uri"]
         log(f"[train] stage data {n}: {got['rows']} rows ({out['quarantined'].get(n, 0)} quarantined)")
     return uris
 
@@ -430,13 +433,17 @@ def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *
     from toolfoundry.modeling import load_tokenizer
     from toolfoundry.storage import read_manifest
 
-    init_dir = initial_model(recipe, tools_uri, log)
-    stage_uris = build_stage_data(recipe, init_dir, tools_uri, examples_uri, scenarios_uri, log)
+    from toolfoundry.artifacts import is_remote, local_dir, storage_root
+    from toolfoundry.storage import join
+
+    init_uri = initial_model(recipe, tools_uri, log)
+    init_dir = local_dir(init_uri)
+    stage_uris = build_stage_data(recipe, init_uri, tools_uri, examples_uri, scenarios_uri, log)
     scheme = Catalog.load(init_dir).scheme
     stages = [{**s.model_dump(), "loss_mode": stage_loss(s, scheme)} for s in recipe.train.stages]
     t = recipe.train
     loop_cfg = {
-        "seed": recipe.seed, "init_uri": os.path.abspath(init_dir), "stage_uris": stage_uris, "stages": stages,
+        "seed": recipe.seed, "init_uri": init_uri, "stage_uris": stage_uris, "stages": stages,
         "trainable": recipe.trainable.model_dump(), "optimizer": recipe.optimizer.model_dump(),
         "schedule": recipe.schedule.model_dump(), "deepspeed": deepspeed_config(recipe),
         "batch_size": t.batch_size, "grad_accum": t.grad_accum, "checkpoint_every": t.checkpoint_every,
@@ -447,8 +454,8 @@ def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *
     # config and data makes a rerun resume, and a changed config start afresh.
     identity = {**loop_cfg, "data": [read_manifest(u)["content_hash"] for u in stage_uris.values()]}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    storage = os.path.abspath(os.path.join(recipe.run_dir, "ray_results"))
-    loop_cfg["journal_dir"] = os.path.join(storage, f"train-{digest}", "journal")
+    storage = join(storage_root(recipe.run_dir), "ray_results")
+    loop_cfg["journal_dir"] = None if is_remote(storage) else os.path.join(storage, f"train-{digest}", "journal")
     trainer = TorchTrainer(
         train_func,
         train_loop_config=loop_cfg,

@@ -19,16 +19,22 @@ from toolfoundry.errors import InputError
 
 
 def is_remote(uri: str) -> bool:
-    return "://" in uri and not uri.startswith("file://")
+    """A URI (``s3://``, ``gs://``, ``file://`` — a shared filesystem named as a URI) rather than a path."""
+    return "://" in uri
+
+
+def storage_root(run_dir: str) -> str:
+    """A run directory as every process can name it: URIs as they are, local paths made absolute
+    (Ray Train runs workers in directories of its own, where a relative path means nothing)."""
+    return run_dir if is_remote(run_dir) else os.path.abspath(run_dir)
 
 
 def local_dir(uri: str, cache_root: str | None = None) -> str:
-    """A local path holding the folder ``uri`` (downloaded once per process host when remote)."""
+    """A local path holding the folder ``uri`` (downloaded once per host when it is a URI)."""
     if not is_remote(uri):
-        path = uri[len("file://"):] if uri.startswith("file://") else uri
-        if not os.path.isdir(path):
+        if not os.path.isdir(uri):
             raise InputError(uri, "no such directory", "a model folder or a storage URI")
-        return path
+        return uri
     root = cache_root or os.path.join(tempfile.gettempdir(), "toolfoundry-artifacts")
     dest = os.path.join(root, hashlib.sha1(uri.encode()).hexdigest()[:16])
     if os.path.isfile(os.path.join(dest, ".complete")):
@@ -47,9 +53,8 @@ def local_dir(uri: str, cache_root: str | None = None) -> str:
 def publish_dir(local: str, uri: str) -> str:
     """Copy a local folder to ``uri`` (no-op when ``uri`` is that same local folder); returns ``uri``."""
     if not is_remote(uri):
-        target = uri[len("file://"):] if uri.startswith("file://") else uri
-        if os.path.abspath(target) != os.path.abspath(local):
-            shutil.copytree(local, target, dirs_exist_ok=True)
+        if os.path.abspath(uri) != os.path.abspath(local):
+            shutil.copytree(local, uri, dirs_exist_ok=True)
         return uri
     fs, path = pafs.FileSystem.from_uri(uri)
     fs.create_dir(path, recursive=True)
