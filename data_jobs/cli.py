@@ -9,6 +9,7 @@ result as JSON):
 - ``stages TOOLS EX OUT``  stage datasets (memorization, retrieval, agent, GenTool) + token ids
 - ``ingest OUT``           a real catalog (openai, mcp, metatool, beir, toolbench, bfcl)
 - ``paraphrase IN OUT``    rewrite queries with a causal LM (actor pool), gold labels kept
+- ``queries TOOLS OUT``    training queries for a catalog without any (schema-driven, LLM, multi-tool, user)
 
 Ray: a job joins the Ray already running in the process, else ``RAY_ADDRESS`` (a cluster), else
 starts a local one.
@@ -57,9 +58,10 @@ def _runner(job):
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add ``data`` and its subcommands to a parent CLI's subparsers; returns the ``data`` parser."""
-    from data_jobs import dedupe, ingest, paraphrase, scenarios, stages
+    from data_jobs import dedupe, ingest, paraphrase, queries, scenarios, stages
 
-    data = subparsers.add_parser("data", help="data jobs: synth, scenarios, dedupe, stages, ingest, paraphrase",
+    data = subparsers.add_parser("data", help="data jobs: synth, scenarios, dedupe, stages, ingest, paraphrase, "
+                                              "queries",
                                  description=__doc__.split("\n\n")[1] if "\n\n" in __doc__ else None)
     sub = data.add_subparsers(dest="data_command", required=True)
     p = sub.add_parser("synth", help="synthesize a tool catalog and query → tool examples (Ray Data)")
@@ -71,6 +73,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         ("stages", stages, "stage datasets and token ids for training"),
         ("ingest", ingest, "read a real catalog (openai, mcp, metatool, beir, toolbench, bfcl)"),
         ("paraphrase", paraphrase, "rewrite queries with a causal LM for diversity, keeping the gold labels"),
+        ("queries", queries, "synthesize training queries for a catalog that has none (schema, LLM, multi-tool)"),
     ):
         p = sub.add_parser(name, help=helptext, description=(module.__doc__ or "").split("\n\n")[0])
         module.add_arguments(p)
