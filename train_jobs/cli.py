@@ -1,6 +1,6 @@
-"""``toolfoundry train`` and ``toolfoundry pipeline``: the training compositions on the command line.
+"""``toolfoundry train``, ``pipeline`` and ``onboard``: the training compositions on the command line.
 
-``register(subparsers)`` adds both commands to the main CLI (``toolfoundry.cli``), which imports this
+``register(subparsers)`` adds these commands to the main CLI (``toolfoundry.cli``), which imports this
 module only to register them; the jobs themselves are imported when a command runs.
 """
 
@@ -54,6 +54,18 @@ def _pipeline(args) -> int:
     return 0
 
 
+def _onboard_arguments(p) -> None:
+    from train_jobs.onboard import add_arguments
+
+    add_arguments(p)
+
+
+def _onboard(args) -> int:
+    from train_jobs.onboard import run_from_args
+
+    return run_from_args(args)
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "train", help="train a recipe (toolgen, gentool, router…) on tool and example datasets",
@@ -67,6 +79,14 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, help="where to write the trained model directory")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a recipe field, e.g. train.zero_stage=3")
     p.set_defaults(func=_train)
+
+    p = subparsers.add_parser(
+        "onboard", help="a catalog file to a served router: ingest, queries, dedupe, train, eval, report",
+        description="Onboard a catalog without queries (OpenAI tools list, MCP tools/list, ToolBench…): synthesize "
+                    "training queries, train ToolGen retrieval, evaluate beside BM25 and MiniLM, write report.md and "
+                    "a model directory for `toolfoundry serve`. A rerun skips finished steps and resumes the others.")
+    _onboard_arguments(p)
+    p.set_defaults(func=_onboard)
 
     p = subparsers.add_parser("pipeline", help="run an end-to-end pipeline (synthesize, train, evaluate, serve)")
     p.add_argument("name", choices=["demo"], help="which pipeline")
