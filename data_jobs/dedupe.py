@@ -93,9 +93,15 @@ def drop_marked(column: str) -> runner.Step:
 
 def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] | None = None,
         against_column: str = "query", params: DedupParams | None = None, num_partitions: int = 8,
-        dropped_uri: str | None = None) -> dict:
-    """Deduplicate ``in_uri`` into ``out_uri``; dropped rows go to ``dropped_uri`` with their reason."""
+        dropped_uri: str | None = None, contamination_only: bool = False) -> dict:
+    """Deduplicate ``in_uri`` into ``out_uri``; dropped rows go to ``dropped_uri`` with their reason.
+
+    ``contamination_only`` drops only rows near an ``against`` dataset and keeps repetitions inside
+    the input — for corpora whose repetitions are deliberate (a zero-to-one pair asks one query twice).
+    """
     params = params or DedupParams()
+    if contamination_only and not against:
+        raise InputError("--contamination-only", "no --against datasets", "evaluation datasets to decontaminate against")
     if num_partitions < 1:
         raise InputError("num_partitions", f"{num_partitions}", "at least 1")
     in_paths = shard_paths(in_uri)
@@ -114,7 +120,7 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
     n, P = len(in_paths), num_partitions
     job_params = {"input": in_uri, "column": column, "against": sorted(against or []),
                   "against_column": against_column, "params": params.__dict__,
-                  "bands_rows": list(params.band_rows), "partitions": P}
+                  "bands_rows": list(params.band_rows), "partitions": P, "contamination_only": contamination_only}
     work = join(out_uri, "_work")
     work_items = [(p, column, False) for p in in_paths] + [(p, against_column, True) for p in ref_paths]
 
@@ -159,6 +165,8 @@ def run(in_uri: str, out_uri: str, *, column: str = "query", against: list[str] 
                                                              for k in items]))
             e = bucket_edges(table)
             e = e.filter(pa.array(e["sim"].to_numpy() >= params.verify_threshold))  # exact edges have sim 1
+            if contamination_only:
+                e = e.filter(e["ref"])
         else:
             e = EDGE_SCHEMA.empty_table()
         # edges are sorted by doc, and an edge's doc is always a corpus record (key shard << 32 | row)
@@ -252,6 +260,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--column", default="query", help="text column compared (query, description …)")
     p.add_argument("--against", nargs="*", default=[], help="evaluation datasets to decontaminate against")
     p.add_argument("--against-column", default="query")
+    p.add_argument("--contamination-only", action="store_true",
+                   help="drop only rows near an --against dataset; keep repetitions inside the input "
+                        "(scenario corpora repeat queries on purpose)")
     p.add_argument("--ngram", type=int, default=3)
     p.add_argument("--num-perm", type=int, default=128)
     p.add_argument("--threshold", type=float, default=0.8)
@@ -266,6 +277,7 @@ def run_from_args(a: argparse.Namespace) -> dict:
     params = DedupParams(ngram=a.ngram, num_perm=a.num_perm, threshold=a.threshold, bands=a.bands, rows=a.rows,
                          verify_margin=a.verify_margin)
     return run(a.in_uri, a.out_uri, column=a.column, against=a.against, against_column=a.against_column,
+               contamination_only=a.contamination_only,
                params=params, num_partitions=a.num_partitions)
 
 

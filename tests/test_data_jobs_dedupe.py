@@ -60,3 +60,14 @@ def test_dedupe_counts_decontaminates_and_is_partition_independent(ray_session, 
     assert len(files) == 3
     _, mismatch, errors = filecmp.cmpfiles(corpus / "out1", corpus / "out4", files, shallow=False)
     assert not mismatch and not errors and b["dropped_counts"] == a["dropped_counts"]
+
+
+def test_contamination_only_keeps_deliberate_repetitions(ray_session, corpus):
+    """Scenario corpora ask one query twice on purpose (a zero-to-one pair): only rows near the
+    evaluation set go."""
+    from data_jobs.dedupe import run
+
+    out = run(str(corpus / "in"), str(corpus / "decon"), against=[str(corpus / "eval")], num_partitions=2,
+              contamination_only=True)
+    assert out["dropped_counts"] == {"contaminated": 2, "exact_duplicate": 0, "near_duplicate": 0}
+    assert out["kept_rows"] == 228
