@@ -667,7 +667,7 @@ def _counts(examples_uri: str, quarantine_uri: str, n_tools: int, target: int) -
     }
 
 
-def run(tools_uri: str, out_uri: str, *, seed: int = 0, schema_per_tool: int = 16, llm_per_tool: int = 8,
+def run(tools_uri: str, out_uri: str, *, seed: int = 0, schema_per_tool: int = 24, llm_per_tool: int = 8,
         llm_fraction: float = 1.0, samples_per_prompt: int = 4, multi_per_tool: int = 1, multi_max_tools: int = 3,
         model: str = "embedded",
         engine: str = "hf", roundtrip: str = "bm25", roundtrip_k: int = 10, test_fraction: float = 0.1,
@@ -805,7 +805,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("tools_uri", help="tools dataset (e.g. OUT/tools of `toolfoundry data ingest`)")
     p.add_argument("out_uri", help="output folder: examples/, quarantine/ (and _work/ for the LLM stage)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--schema-per-tool", type=int, default=16, help="schema-driven candidates per tool")
+    p.add_argument("--schema-per-tool", type=int, default=24, help="schema-driven candidates per tool")
     p.add_argument("--llm-per-tool", type=int, default=8, help="LLM samples per tool (0: no LLM stage)")
     p.add_argument("--llm-fraction", type=float, default=1.0,
                    help="seeded share of the tools the LLM writes for (its cost bound on CPUs)")

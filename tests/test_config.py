@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from toolfoundry import cli
+from train_jobs.cli import CONFIGS_DIR
 from toolfoundry.config import PipelineConfig, load_config
 from toolfoundry.errors import InputError
 
@@ -16,7 +19,7 @@ def _write(tmp_path, text):
 
 
 def test_the_shipped_demo_config_is_valid():
-    cfg = load_config(cli.default_config("demo"))
+    cfg = load_config(os.path.join(CONFIGS_DIR, "demo.yaml"))
     assert isinstance(cfg, PipelineConfig)
     assert cfg.train.zero_stage == 2 and cfg.model.source == "embedded"
     assert cfg.data.num_tools >= 200

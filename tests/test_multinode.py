@@ -16,7 +16,9 @@ def test_training_on_two_nodes_keeps_every_artefact_under_the_storage_uri(tmp_pa
     proc = subprocess.run([sys.executable, os.path.join(REPO_ROOT, "tests", "scripts", "multinode_train.py"), root],
                           cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    assert result, proc.stdout[-4000:]
+    out = json.loads(result[-1][len("RESULT "):])
     assert out["worker_node"] != out["head_node"]
     assert out["worker_cwd"] != out["driver_cwd"]
     assert out["stages"] == ["memorization", "retrieval"]

@@ -33,7 +33,7 @@ def test_pipeline_writes_datasets_model_and_report(tiny_pipeline):
     catalog = Catalog.load(model_dir)
     assert len(catalog) == cfg.data.num_tools
     state = json.load(open(os.path.join(model_dir, "train_state.json")))
-    assert [s["stage"] for s in state["history"]] == ["memorization", "retrieval"]
+    assert [s["stage"] for s in state["history"]] == ["memorization", "retrieval", "agent"]
     assert all(s["steps"] >= 1 for s in state["history"])
 
     saved = json.load(open(os.path.join(run_dir, "report", "report.json")))

@@ -41,8 +41,8 @@ recipe = RecipeConfig.model_validate({
                                                                   {"name": "retrieval", "max_steps": 4}]}})
 result = run(recipe, data["tools"], data["examples"], "model")  # out_dir relative to the driver's directory
 cwd, node = ray.get(where.remote())
-print(json.dumps({"driver_cwd": os.getcwd(), "worker_cwd": cwd, "worker_node": node,
+print("RESULT " + json.dumps({"driver_cwd": os.getcwd(), "worker_cwd": cwd, "worker_node": node,
                   "head_node": cluster.head_node.node_id, "stages": [s["stage"] for s in result["stages"]],
-                  "model_dir": os.path.abspath(result["model_dir"])}))
+                  "model_dir": os.path.abspath(result["model_dir"])}), flush=True)
 ray.shutdown()
 cluster.shutdown()
