@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 from typing import Any, Callable
 
 import pyarrow as pa
@@ -155,3 +157,14 @@ def run_stages(stages: list[tuple[int, Callable[[int], dict]]], *, num_cpus_per_
     ends = [max((r["t1"] for r in st), default=start) for st in stats]
     walls = [max(0.0, e - (start if i == 0 else ends[i - 1])) for i, e in enumerate(ends)]
     return [[r["stats"] for r in st] for st in stats], walls
+
+
+def job_main(module: str, doc: str | None, add_arguments: Callable, run_from_args: Callable,
+             argv: list[str] | None = None) -> int:
+    """``python -m data_jobs.<job>``: the job's own arguments (the same as ``toolfoundry data <job>``),
+    its result printed as JSON."""
+    os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
+    p = argparse.ArgumentParser(prog=f"python -m {module}", description=(doc or "").split("\n")[0])
+    add_arguments(p)
+    print(json.dumps(run_from_args(p.parse_args(argv)), indent=2, default=str))
+    return 0

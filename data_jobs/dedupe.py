@@ -28,8 +28,6 @@ record of each group is kept, whatever the number of partitions. Records near an
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from collections.abc import Callable
 
@@ -40,6 +38,7 @@ import pyarrow.parquet as pq
 
 from data_jobs import runner
 from data_jobs import shards as sh
+from data_jobs.common import job_main
 from toolfoundry.dedup import (
     EDGE_SCHEMA, REASONS, DedupParams, attach_sketches, bucket_edges, bucket_rows, normalize, resolve_drops,
     shingle_hashes, signatures, sketch, sketch_table, words,
@@ -247,11 +246,7 @@ def read_marked(in_paths: list[str], column: str, edge_dir: str, num_partitions:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m data_jobs.dedupe", description=__doc__.split("\n")[0])
-    add_arguments(p)
-    a = p.parse_args(argv)
-    print(json.dumps(run_from_args(a), indent=2))
-    return 0
+    return job_main("data_jobs.dedupe", __doc__, add_arguments, run_from_args, argv)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -282,5 +277,4 @@ def run_from_args(a: argparse.Namespace) -> dict:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
     sys.exit(main())

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 import pyarrow as pa
 
 from data_jobs import runner
-from data_jobs.common import ensure_ray
+from data_jobs.common import ensure_ray, job_main
 from toolfoundry.errors import InputError
 from toolfoundry.evaluation.ingest import first_rows, tool_reasons
 from toolfoundry.schema import EXAMPLE_SCHEMA, QUARANTINE_SCHEMA, TOOL_SCHEMA, examples_to_table, tools_to_table
@@ -170,10 +170,7 @@ def run_from_args(a: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m data_jobs.ingest", description=__doc__.split("\n")[0])
-    add_arguments(p)
-    print(json.dumps(run_from_args(p.parse_args(argv)), indent=2))
-    return 0
+    return job_main("data_jobs.ingest", __doc__, add_arguments, run_from_args, argv)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ spelled out is rejected and the original kept; the manifest counts every status.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import zlib
@@ -46,7 +45,7 @@ import pyarrow.parquet as pq
 
 from data_jobs import runner
 from data_jobs import shards as sh
-from data_jobs.common import ensure_ray
+from data_jobs.common import ensure_ray, job_main
 from toolfoundry.errors import InputError
 from toolfoundry.schema import QUARANTINE_SCHEMA
 from toolfoundry.storage import join, resolve, shard_paths
@@ -372,12 +371,8 @@ def run_from_args(a: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m data_jobs.paraphrase", description=__doc__.split("\n")[0])
-    add_arguments(p)
-    print(json.dumps(run_from_args(p.parse_args(argv)), indent=2))
-    return 0
+    return job_main("data_jobs.paraphrase", __doc__, add_arguments, run_from_args, argv)
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
     sys.exit(main())

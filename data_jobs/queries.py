@@ -64,6 +64,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data_jobs import runner
+from data_jobs.common import job_main
 from toolfoundry import storage
 from toolfoundry.documents import split_identifier, tool_document
 from toolfoundry.errors import InputError
@@ -847,12 +848,8 @@ def run_from_args(a: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m data_jobs.queries", description=__doc__.split("\n")[0])
-    add_arguments(p)
-    print(json.dumps(run_from_args(p.parse_args(argv)), indent=2))
-    return 0
+    return job_main("data_jobs.queries", __doc__, add_arguments, run_from_args, argv)
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
     sys.exit(main())

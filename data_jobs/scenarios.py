@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data_jobs import shards as sh
-from data_jobs.common import ensure_ray, prepare_output, run_shards
+from data_jobs.common import ensure_ray, job_main, prepare_output, run_shards
 from toolfoundry.documents import tool_document
 from toolfoundry.errors import InputError
 from toolfoundry.schema import EXAMPLE_SCHEMA, GENERATE_RESPONSE, QUARANTINE_SCHEMA, TOOL_SCHEMA, Tool, tool_problems
@@ -363,10 +363,7 @@ def run_from_args(a: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m data_jobs.scenarios", description=__doc__.split("\n")[0])
-    add_arguments(p)
-    print(json.dumps(run_from_args(p.parse_args(argv)), indent=2))
-    return 0
+    return job_main("data_jobs.scenarios", __doc__, add_arguments, run_from_args, argv)
 
 
 if __name__ == "__main__":

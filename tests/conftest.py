@@ -19,6 +19,18 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+#: two OpenAI-format tools with enum and boolean arguments (the serving tests' live tools)
+ENUM_TOOLS = [
+    {"type": "function", "function": {
+        "name": "set_unit", "description": "Choose the unit system for every answer.",
+        "parameters": {"type": "object", "properties": {"unit": {"type": "string", "enum": ["metric", "imperial"]},
+                                                        "strict": {"type": "boolean"}}, "required": ["unit"]}}},
+    {"type": "function", "function": {
+        "name": "toggle_mode", "description": "Turn dark mode on or off.",
+        "parameters": {"type": "object", "properties": {"on": {"type": "boolean"}}, "required": ["on"]}}},
+]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -47,11 +49,12 @@ def test_document_init_separates_tools_whose_names_share_subwords():
     coincide or nearly so; document-mean rows stay apart."""
     texts = ["Forecast rain and temperature for a city.", "Book a table at a restaurant.",
              "Convert an amount between two currencies.", "Translate a paragraph into French."]
+    base = load_base_model("tiny-random", seed=3)
     for names in (["get_data"] * 4, [f"_{100 + i}" for i in range(4)]):
         tools = [Tool(id=f"d{i}", name=n, description=t) for i, (n, t) in enumerate(zip(names, texts))]
         worst = {}
         for init in ("name", "document"):
-            model, tokenizer = load_base_model("tiny-random", seed=3)
+            model, tokenizer = copy.deepcopy(base)
             ids = add_tool_tokens(model, tokenizer, Catalog.from_tools(tools), init=init)
             w = torch.nn.functional.normalize(model.get_input_embeddings().weight[ids].detach(), dim=1)
             worst[init] = float((w @ w.T)[~torch.eye(len(tools), dtype=torch.bool)].max())

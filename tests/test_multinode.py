@@ -7,9 +7,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO_ROOT
 
 
+@pytest.mark.slow  # two Ray nodes started in one process: ~3 min on 2 cores; run by `make test-slow`
 def test_training_on_two_nodes_keeps_every_artefact_under_the_storage_uri(tmp_path):
     root = str(tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS",)}

@@ -14,19 +14,11 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import free_port
+from conftest import ENUM_TOOLS, free_port
 
 KEY = "serve-test-key-9f8e7d"
 APP = "test_serve"
-TOOLS = [
-    {"type": "function", "function": {
-        "name": "set_unit", "description": "Choose the unit system for every answer.",
-        "parameters": {"type": "object", "properties": {"unit": {"type": "string", "enum": ["metric", "imperial"]},
-                                                        "strict": {"type": "boolean"}}, "required": ["unit"]}}},
-    {"type": "function", "function": {
-        "name": "toggle_mode", "description": "Turn dark mode on or off.",
-        "parameters": {"type": "object", "properties": {"on": {"type": "boolean"}}, "required": ["on"]}}},
-]
+TOOLS = ENUM_TOOLS
 
 
 @pytest.fixture(scope="module")

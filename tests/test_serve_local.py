@@ -18,19 +18,11 @@ import pytest
 import torch
 from jsonschema import Draft202012Validator
 
+from conftest import ENUM_TOOLS
 from toolfoundry.errors import InputError
 
 KEY = "test-key-0123456789"
 
-ENUM_TOOLS = [
-    {"type": "function", "function": {
-        "name": "set_unit", "description": "Choose the unit system for every answer.",
-        "parameters": {"type": "object", "properties": {"unit": {"type": "string", "enum": ["metric", "imperial"]},
-                                                        "strict": {"type": "boolean"}}, "required": ["unit"]}}},
-    {"type": "function", "function": {
-        "name": "toggle_mode", "description": "Turn dark mode on or off.",
-        "parameters": {"type": "object", "properties": {"on": {"type": "boolean"}}, "required": ["on"]}}},
-]
 
 
 @pytest.fixture(scope="module")

@@ -19,12 +19,12 @@ from toolfoundry.synth.fnspec import is_function_tool
 from toolfoundry.synth.tools import Base, article, base_of, horizon_of, plural, record_prefix, required_params
 from toolfoundry.synth.vocab import (
     _LEADS,
-    COMPANIES,
-    FIRST,
-    LAST,
     OPTIONAL_PARAMS,
     PARAM_PHRASES,
     SLOT_TYPES,
+    clock_time,
+    email_address,
+    person_name,
 )
 
 #: "today" for every synthetic query, so dates and horizons are reproducible
@@ -101,11 +101,11 @@ class _Draw:
         if slot == "days":
             return max(2, self._reach(self.horizon or 14))
         if slot == "time":
-            return f"{rng.randint(6, 22):02d}:{rng.choice((0, 15, 30, 45)):02d}"
+            return clock_time(rng)
         if slot == "person":
-            return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            return person_name(rng)
         if slot == "email":
-            return f"{rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}@{rng.choice(COMPANIES).lower()}.com"
+            return email_address(rng)
         if slot == "record_id":
             return f"{record_prefix(self.base.entity)}-{rng.randint(0, 99999):05d}"
         if slot == "amount":

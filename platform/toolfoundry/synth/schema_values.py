@@ -58,6 +58,9 @@ from toolfoundry.synth.vocab import (
     TOPICS,
     VEHICLES,
     ZONES,
+    clock_time,
+    email_address,
+    person_name,
 )
 
 
@@ -359,10 +362,6 @@ def pattern_string(pattern: str, rng: random.Random, max_repeat: int = 6) -> str
     return gen(parsed)
 
 
-def _person(rng: random.Random) -> str:
-    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-
-
 def _string(kind: str, name: str, schema: dict, rng: random.Random) -> str:
     if kind in _POOLS:
         return rng.choice(_POOLS[kind])
@@ -375,9 +374,9 @@ def _string(kind: str, name: str, schema: dict, rng: random.Random) -> str:
         d = REFERENCE_DATE + dt.timedelta(days=rng.randint(1, 60))
         return f"{d.isoformat()}T{rng.randint(7, 20):02d}:{rng.choice((0, 15, 30, 45)):02d}:00Z"
     if kind == "time":
-        return f"{rng.randint(6, 22):02d}:{rng.choice((0, 15, 30, 45)):02d}"
+        return clock_time(rng)
     if kind == "email":
-        return f"{rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}@{rng.choice(COMPANIES).lower()}.com"
+        return email_address(rng)
     if kind == "url":
         return f"https://www.{rng.choice(COMPANIES).lower()}.com/{rng.choice(('pricing', 'blog', 'about', 'docs'))}"
     if kind == "phone":
@@ -387,7 +386,7 @@ def _string(kind: str, name: str, schema: dict, rng: random.Random) -> str:
     if kind == "address":
         return f"{rng.randint(1, 250)} {rng.choice(STREETS)} Street, {rng.choice(CITIES)}"
     if kind == "person":
-        return _person(rng)
+        return person_name(rng)
     if kind == "username":
         return f"{rng.choice(FIRST).lower()}_{rng.choice(LAST).lower()}{rng.randint(1, 99)}"
     if kind == "uuid":

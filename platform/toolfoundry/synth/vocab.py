@@ -89,6 +89,21 @@ class SlotType:
     noun: str  # what the parameter is, for descriptions
 
 
+
+# ---- value makers shared by the slot-typed query generator and the JSON-Schema value drawer -----------
+def clock_time(rng) -> str:
+    """A time of day on a quarter hour, 06:00-22:45."""
+    return f"{rng.randint(6, 22):02d}:{rng.choice((0, 15, 30, 45)):02d}"
+
+
+def person_name(rng) -> str:
+    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+
+def email_address(rng) -> str:
+    return f"{rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}@{rng.choice(COMPANIES).lower()}.com"
+
+
 def _s(schema, pool, phrases, noun):
     return SlotType(schema, None if pool is None else tuple(pool), tuple(phrases), noun)
 
