@@ -96,8 +96,12 @@ def train_func(cfg: dict) -> None:
     )
 
     import logging
+    import warnings
 
     logging.getLogger("ray.train").setLevel(logging.WARNING)  # one line per checkpoint is the engine's own
+    # DeepSpeed's ZeRO calls a torch collective that torch marks deprecated, once per worker: not the
+    # user's to act on
+    warnings.filterwarnings("ignore", message=".*all_gather_into_tensor.*", category=FutureWarning)
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
     device = ray.train.torch.get_device()
