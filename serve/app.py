@@ -282,13 +282,16 @@ def base_url(cfg: ServeConfig) -> str:
     return f"http://{host}:{cfg.port}"
 
 
-def start(model_dir: str, cfg: ServeConfig, dtype: str = "auto", name: str = "toolfoundry") -> str:
+def start(model_dir: str, cfg: ServeConfig, dtype: str = "auto", name: str = "toolfoundry",
+          quiet: bool = False) -> str:
     """Run the app inside the current Ray session, on ``cfg.host:cfg.port``; returns its base URL.
 
     Serve's HTTP options are fixed when Serve first starts in a cluster: call ``serve.shutdown()``
-    between apps that need another host or port."""
+    between apps that need another host or port. ``quiet`` keeps Serve's own INFO lines and access
+    log off the console (for jobs that print their own account of the requests, like the demo)."""
     args = app_args(model_dir, cfg, dtype)
     application = build_app(args)
-    serve.start(http_options={"host": cfg.host, "port": cfg.port})
-    serve.run(application, name=name, route_prefix="/")
+    logging_config = {"log_level": "WARNING", "enable_access_log": False} if quiet else None
+    serve.start(http_options={"host": cfg.host, "port": cfg.port}, logging_config=logging_config)
+    serve.run(application, name=name, route_prefix="/", logging_config=logging_config)
     return base_url(cfg)

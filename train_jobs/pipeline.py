@@ -56,7 +56,7 @@ def serve_smoke(cfg: PipelineConfig, model_dir: str, queries: list[str]) -> list
 
     from serve.app import start
 
-    url = start(model_dir, cfg.serve, cfg.model.dtype)
+    url = start(model_dir, cfg.serve, cfg.model.dtype, quiet=True)
     answers = []
     try:
         with httpx.Client(timeout=60) as client:
@@ -67,7 +67,7 @@ def serve_smoke(cfg: PipelineConfig, model_dir: str, queries: list[str]) -> list
                 answers.append({"query": query, "tools": names})
                 log(f"POST /v1/tools/retrieve {query!r} -> {names}")
             bad = client.post(f"{url}/v1/tools/retrieve", json={"query": "  ", "k": 3})
-            log(f"an empty query is refused: HTTP {bad.status_code} {bad.json().get('detail')!r}")
+            log(f"an empty query is refused: HTTP {bad.status_code} {bad.json()['error']['message']!r}")
     finally:
         serve.shutdown()
     return answers
