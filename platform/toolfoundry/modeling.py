@@ -151,7 +151,8 @@ def add_tool_tokens(model, tokenizer, catalog: Catalog, init: str = "document", 
     new_tokens = catalog.new_vocabulary()
     if not new_tokens:
         return []
-    clash = [t for t in new_tokens if t in tokenizer.get_vocab()]
+    vocab = tokenizer.get_vocab()  # built afresh on every call: once, not once per tool
+    clash = [t for t in new_tokens if t in vocab]
     if clash:
         raise InputError("catalog", f"tool tokens already in the vocabulary: {clash[:3]}", "new tool ids")
     if init not in TOOL_INITS:
