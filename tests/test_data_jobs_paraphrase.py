@@ -72,6 +72,8 @@ def tiny_model(tmp_path_factory):
     return tiny_model_dir(tmp_path_factory.mktemp("tiny_model"))
 
 
+# ~30 s; in the fast suite, the kill-and-resume test compares this job's files byte for byte with a clean run
+@pytest.mark.slow
 def test_job_keeps_labels_counts_rejections_and_is_deterministic(ray_session, examples_uri, tiny_model, tmp_path):
     from data_jobs.paraphrase import run
     from toolfoundry.storage import read_manifest, read_table

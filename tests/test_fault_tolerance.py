@@ -12,6 +12,7 @@ import pytest
 from toolfoundry.config import DataConfig, RecipeConfig
 
 STEPS, EVERY = 16, 4
+PAUSE = 2.0  # seconds each worker holds after a checkpoint: Ray Train registers it meanwhile
 
 
 def _recipe(run_dir: str) -> RecipeConfig:
@@ -19,7 +20,8 @@ def _recipe(run_dir: str) -> RecipeConfig:
         "run_dir": run_dir, "seed": 3, "model": {"source": "tiny-random", "dtype": "float32"},
         "trainable": {"profile": "full"}, "optimizer": {"lr": 3e-4, "tool_lr": 1e-2},
         "encode": {"max_len": 96, "dev_fraction": 0.0},
-        "train": {"batch_size": 4, "checkpoint_every": EVERY, "max_failures": 1, "log_every": 100,
+        "train": {"batch_size": 4, "checkpoint_every": EVERY, "checkpoint_pause_s": PAUSE, "max_failures": 1,
+                  "log_every": 100,
                   "stages": [{"name": "retrieval", "epochs": 50, "max_steps": STEPS}]}})
 
 
@@ -45,7 +47,8 @@ def test_killed_worker_resumes_at_the_last_checkpoint_and_joins_the_uninterrupte
     reference = {r["global_step"]: r["loss"] for r in _journal(clean["journal"])}
     assert sorted(reference) == list(range(1, STEPS + 1))
 
-    killed_at: list[int] = []
+    killed_at: list[int] = []  # the step the worker was killed after
+    resumes_after: list[int] = []  # the last checkpoint Ray Train had registered at that moment
     outcome: dict = {}
 
     def train():
@@ -66,25 +69,28 @@ def test_killed_worker_resumes_at_the_last_checkpoint_and_joins_the_uninterrupte
             journal_dir = str(found[0]) if found else None
         steps = _journal(journal_dir) if journal_dir else []
         snapshot = os.path.join(os.path.dirname(journal_dir), "checkpoint_manager_snapshot.json") if journal_dir else ""
-        registered = os.path.isfile(snapshot) and f"step{EVERY:06d}" in open(snapshot).read()
-        # kill once Ray Train has registered the first checkpoint, past it and before the next one
-        if registered and steps and EVERY + 1 <= steps[-1]["global_step"] < 2 * EVERY:
+        text = open(snapshot).read() if os.path.isfile(snapshot) else ""
+        registered = [k for k in range(EVERY, STEPS, EVERY) if f"step{k:06d}" in text]
+        # kill once Ray Train has registered a checkpoint, at it (the workers hold there for PAUSE) or
+        # past it, and well before the next one is saved
+        if registered and steps and registered[-1] <= steps[-1]["global_step"] <= registered[-1] + EVERY - 2:
             with open(os.path.join(journal_dir, "worker-1.pid")) as handle:
                 pid = int(handle.read())
             os.kill(pid, signal.SIGKILL)
             killed_at.append(steps[-1]["global_step"])
-        time.sleep(0.05)
+            resumes_after.append(registered[-1])
+        time.sleep(0.02)
     thread.join(timeout=600)
     assert "error" not in outcome, outcome.get("error")
     assert killed_at, "the run ended before a worker could be killed"
-    assert killed_at[0] < 2 * EVERY, f"killed at step {killed_at[0]}: after the second checkpoint, not the first"
+    checkpoint = resumes_after[0]
 
     steps = _journal(journal_dir)
     order = [r["global_step"] for r in steps]
-    restart = next(i for i in range(1, len(order)) if order[i] <= order[i - 1])
-    assert order[restart] == EVERY + 1  # resumed right after the last checkpoint ...
+    restart = next(i for i in range(1, len(steps)) if steps[i]["pid"] != steps[i - 1]["pid"])  # the new worker group
+    assert order[restart] == checkpoint + 1  # resumed right after the last registered checkpoint ...
     assert order[:restart] == list(range(1, order[restart - 1] + 1))  # ... having done every step once before
-    assert order[restart:] == list(range(EVERY + 1, STEPS + 1))  # ... and none of the checkpointed ones again
+    assert order[restart:] == list(range(checkpoint + 1, STEPS + 1))  # ... and none of the checkpointed ones again
     assert len({r["pid"] for r in steps[restart:]} | {r["pid"] for r in steps[:restart]}) == 2  # a new worker group
     for r in steps[restart:]:  # same data, same state: the curve joins the uninterrupted one
         assert abs(r["loss"] - reference[r["global_step"]]) < 1e-4, (r, reference[r["global_step"]])

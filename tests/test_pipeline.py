@@ -115,6 +115,7 @@ def test_endpoint_refuses_a_body_that_is_not_json(served):
     assert 400 <= response.status_code < 500
 
 
+@pytest.mark.slow  # ~30 s; resuming from checkpoints is checked in the fast suite by test_fault_tolerance
 def test_rerunning_a_finished_training_resumes_instead_of_training_again(tiny_pipeline):
     """Same config and data: Ray Train restores the run and every stage is already done."""
     from train_jobs import engine

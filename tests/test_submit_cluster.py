@@ -164,6 +164,7 @@ def test_wait_returns_the_jobs_exit_code(head):
     assert "leaving with 3" in done.stdout and "FAILED (exit code 3)" in done.stderr
 
 
+@pytest.mark.slow  # ~25 s of a real head
 def test_stop_ends_a_running_job_and_follow_returns(head):
     url, env = head
     sub = cli(env, "submit", "--address", url, "--", "python", "-c",
@@ -178,6 +179,7 @@ def test_stop_ends_a_running_job_and_follow_returns(head):
     assert cli(env, "status", job_id, "--address", url).stdout.startswith(f"{job_id} STOPPED")
 
 
+@pytest.mark.slow  # ~33 s: five CLI processes against a real head, each importing Ray
 def test_unknown_job_unreachable_address_and_missing_token_are_one_line_errors(head):
     url, env = head
     for command in (["status", "raysubmit_doesnotexist"], ["logs", "raysubmit_doesnotexist"],

@@ -67,6 +67,7 @@ def test_bad_sizes_are_refused():
         generate_queries(tool_at(0, 0), -1, 0)
 
 
+@pytest.mark.slow  # ~10 s at catalog scale
 def test_fifty_thousand_tools_without_near_duplicates():
     from toolfoundry.dedup import DedupParams, find_duplicates, normalize
 

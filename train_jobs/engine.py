@@ -148,6 +148,8 @@ def train_func(cfg: dict) -> None:
                 with open(os.path.join(folder, STATE_FILE), "w") as handle:
                     json.dump(state, handle)
             ray.train.report(metrics, checkpoint=ray.train.Checkpoint.from_directory(folder), checkpoint_dir_name=name)
+        if cfg["checkpoint_pause_s"] and not export and name != "final":
+            time.sleep(cfg["checkpoint_pause_s"])
 
     def all_sum(*values: float) -> list[float]:
         t = torch.tensor(values, dtype=torch.float64)
@@ -451,6 +453,7 @@ def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *
         "trainable": recipe.trainable.model_dump(), "optimizer": recipe.optimizer.model_dump(),
         "schedule": recipe.schedule.model_dump(), "deepspeed": deepspeed_config(recipe),
         "batch_size": t.batch_size, "grad_accum": t.grad_accum, "checkpoint_every": t.checkpoint_every,
+        "checkpoint_pause_s": t.checkpoint_pause_s,
         "log_every": t.log_every, "pad_id": load_tokenizer(init_dir).pad_token_id,
         "threads": None if t.use_gpu else max(1, int(ray.cluster_resources().get("CPU", 2)) // t.num_workers),
     }

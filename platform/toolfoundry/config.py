@@ -103,6 +103,9 @@ class TrainConfig(_Strict):
     grad_accum: int = Field(1, ge=1)
     seed: int = 0
     checkpoint_every: int = Field(0, ge=0)  # steps between mid-stage checkpoints; 0: at stage ends only
+    # fault injection: hold every worker this many seconds after each mid-stage checkpoint it reports,
+    # so a test can kill a worker at a known point (Ray Train registers checkpoints asynchronously)
+    checkpoint_pause_s: float = Field(0.0, ge=0, le=60)
     max_failures: int = Field(1, ge=0)  # worker-group restarts, each resuming from the last checkpoint
     log_every: int = Field(10, ge=1)
     stages: list[StageConfig] = Field(
