@@ -93,21 +93,10 @@ class Rewriter:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
 
-        from toolfoundry.modeling import load_base_model
+        from toolfoundry.modeling import load_generator
 
-        try:
-            from toolfoundry.encoding import has_chatml
-        except ImportError:  # before the chat encoding moved out of toolfoundry.prompts
-            from toolfoundry.prompts import _has_chatml as has_chatml
-
-        torch.set_num_threads(max(1, int(cfg["threads"])))
         self.torch, self.units, self.cfg = torch, units, cfg
-        self.model, self.tok = load_base_model(cfg["model"], cfg["dtype"])
-        self.model.eval()
-        self.tok.padding_side = "left"
-        self.chatml = has_chatml(self.tok)
-        stop = self.tok.convert_tokens_to_ids("<|im_end|>") if self.chatml else None
-        self.eos = [i for i in {stop, self.tok.eos_token_id} if i is not None]
+        self.model, self.tok, self.chatml, self.eos = load_generator(cfg["model"], cfg["dtype"], cfg["threads"])
 
     def generate(self, queries: list[str], seed: int) -> tuple[list[str], list[bool]]:
         """Raw answers and whether each ran out of new tokens before its end of turn."""

@@ -514,17 +514,10 @@ class HFWriter:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
 
-        from toolfoundry.encoding import has_chatml
-        from toolfoundry.modeling import load_base_model
+        from toolfoundry.modeling import load_generator
 
-        torch.set_num_threads(max(1, int(cfg["threads"])))
         self.torch, self.cfg = torch, cfg
-        self.model, self.tok = load_base_model(cfg["model"], cfg["dtype"])
-        self.model.eval()
-        self.tok.padding_side = "left"
-        self.chatml = has_chatml(self.tok)
-        stop = self.tok.convert_tokens_to_ids("<|im_end|>") if self.chatml else None
-        self.eos = [i for i in {stop, self.tok.eos_token_id} if i is not None]
+        self.model, self.tok, self.chatml, self.eos = load_generator(cfg["model"], cfg["dtype"], cfg["threads"])
 
     def write(self, tools: list[Tool], prompts: list[int], seed: int) -> tuple[list[list[str]], list[list[bool]]]:
         torch, cfg, n = self.torch, self.cfg, self.cfg["samples"]

@@ -129,6 +129,21 @@ def load_base_model(source: str, dtype: str = "float32", seed: int = 0):
 TOOL_INITS = ("document", "name", "random")
 
 
+
+def load_generator(source: str, dtype: str, threads: int):
+    """A causal LM set up for batched sampling on CPU: eval mode, left padding, ``threads`` torch
+    threads. Returns ``(model, tokenizer, chatml, eos_ids)``; ``eos_ids`` holds the end of turn of a
+    ChatML template as well as the tokenizer's end of text."""
+    from toolfoundry.encoding import has_chatml
+
+    torch.set_num_threads(max(1, int(threads)))
+    model, tokenizer = load_base_model(source, dtype)
+    model.eval()
+    tokenizer.padding_side = "left"
+    chatml = has_chatml(tokenizer)
+    stop = tokenizer.convert_tokens_to_ids("<|im_end|>") if chatml else None
+    return model, tokenizer, chatml, [i for i in {stop, tokenizer.eos_token_id} if i is not None]
+
 def tool_init_texts(catalog: Catalog, init: str) -> list[str]:
     """The text each new tool token's embedding starts from: the whole tool document, or its name."""
     if init == "document":
