@@ -57,6 +57,20 @@ def test_overrides_are_typed_and_validated(tmp_path):
         load_config(path, overrides={"train.zero_stage": 5})
 
 
+def test_overrides_index_a_recipes_stages(tmp_path):
+    from toolfoundry.config import RecipeConfig
+
+    recipe = _write(tmp_path, "train:\n  stages:\n    - {name: gentool_rank, epochs: 1}\n"
+                              "    - {name: gentool_select, epochs: 1, budget: {minutes: 50}}\n")
+    cfg = load_config(recipe, RecipeConfig, overrides={"train.stages.1.budget.minutes": 12,
+                                                      "train.stages.0.epochs": 2})
+    assert cfg.train.stages[1].budget.minutes == 12 and cfg.train.stages[0].epochs == 2
+    with pytest.raises(InputError, match="an index from 0 to 1"):
+        load_config(recipe, RecipeConfig, overrides={"train.stages.2.epochs": 1})
+    with pytest.raises(InputError, match="not a mapping"):
+        load_config(recipe, RecipeConfig, overrides={"train.stages.0.name.x": 1})
+
+
 def test_cli_reports_bad_input_in_one_line_before_starting_ray(tmp_path, capsys):
     import ray
 

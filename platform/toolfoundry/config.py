@@ -8,7 +8,7 @@ turn any mistake into one ``InputError`` that names the file and the field, e.g.
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -246,9 +246,25 @@ def load_config(path: str, model: type[_Strict] = PipelineConfig, overrides: dic
     if not isinstance(data, dict):
         raise InputError(path, f"top level is a {type(data).__name__}", "a YAML mapping of config fields")
     for dotted, value in (overrides or {}).items():
-        node = data
-        *parents, leaf = dotted.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
+        _set_dotted(data, dotted, value)
     return parse_config(model, data, path)
+
+
+def _set_dotted(data: dict, dotted: str, value) -> None:
+    """``train.stages.1.budget.minutes`` → that field; a number indexes a list (a recipe's stages)."""
+    node: Any = data
+    *parents, leaf = dotted.split(".")
+    for depth, key in enumerate([*parents, leaf]):
+        where = ".".join(dotted.split(".")[:depth + 1])
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                raise InputError(f"--set {dotted}", f"{where!r} indexes a list of {len(node)} items",
+                                 f"an index from 0 to {len(node) - 1}, e.g. train.stages.0.epochs=2")
+            key = int(key)
+        elif not isinstance(node, dict):
+            raise InputError(f"--set {dotted}", f"{where!r} is inside a {type(node).__name__}, not a mapping",
+                             "a dotted path of fields, e.g. train.zero_stage=3")
+        if depth == len(parents):
+            node[key] = value
+        else:
+            node = node[key] if isinstance(node, list) else node.setdefault(key, {})
