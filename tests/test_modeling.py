@@ -143,3 +143,48 @@ def test_atomic_ranking_matches_an_independent_forward_pass(tiny):
         assert all(logit[a] >= logit[b] - 1e-4 for a, b in zip(order, order[1:])), (order, logit)
         norm = math.log(sum(math.exp(v) for v in logit.values()))
         assert [h.score for h in hits] == pytest.approx([logit[i] - norm for i in order], abs=1e-4)
+
+
+def test_the_embedded_tokenizer_is_converted_once_and_loads_the_same(tmp_path, monkeypatch):
+    """The GGUF's tokenizer is converted into a cached folder; what loads from there encodes, decodes
+    and renders chat prompts exactly as the GGUF's own does."""
+    from transformers import AutoTokenizer
+
+    from toolfoundry.modeling import embedded_gguf, embedded_tokenizer_dir, load_tokenizer
+
+    monkeypatch.setenv("TOOLFOUNDRY_CACHE", str(tmp_path))
+    cached = load_tokenizer("tiny-random")
+    assert embedded_tokenizer_dir().startswith(str(tmp_path)) and (tmp_path / embedded_tokenizer_dir()).is_dir()
+    folder, gguf = embedded_gguf()
+    ref = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+    text = "<|im_start|>user\nconvert 5 km to miles: get_weather_for_city(\"Zürich\") 🚀<|im_end|>"
+    assert cached(text)["input_ids"] == ref(text)["input_ids"] and len(cached) == len(ref)
+    messages = [{"role": "system", "content": "tools"}, {"role": "user", "content": "hi"}]
+    assert (cached.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            == ref.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+    assert (cached.eos_token, cached.bos_token, cached.all_special_tokens) == (ref.eos_token, ref.bos_token,
+                                                                               ref.all_special_tokens)
+
+
+def test_a_cached_folder_is_built_once_and_never_seen_half_built(tmp_path):
+    from toolfoundry.artifacts import cached_dir
+
+    calls = []
+
+    def build(staging):
+        calls.append(staging)
+        (tmp_path / "probe").write_text(str(len(calls)))
+        with open(f"{staging}/weights", "w") as handle:
+            handle.write("w")
+
+    def broken(staging):
+        with open(f"{staging}/half", "w") as handle:
+            handle.write("h")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        cached_dir("k", broken, root=str(tmp_path / "cache"))
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == []  # no half folder, no staging left
+    first = cached_dir("k", build, root=str(tmp_path / "cache"))
+    assert cached_dir("k", build, root=str(tmp_path / "cache")) == first and len(calls) == 1
+    assert open(f"{first}/weights").read() == "w"

@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 
 import pyarrow.fs as pafs
 
@@ -29,25 +30,48 @@ def storage_root(run_dir: str) -> str:
     return run_dir if is_remote(run_dir) else os.path.abspath(run_dir)
 
 
-def local_dir(uri: str, cache_root: str | None = None) -> str:
+def cache_root() -> str:
+    """Where this host keeps folders built once (fetched models, converted tokenizers):
+    ``$TOOLFOUNDRY_CACHE``, else ``toolfoundry-artifacts`` in the system's temporary directory."""
+    return os.environ.get("TOOLFOUNDRY_CACHE") or os.path.join(tempfile.gettempdir(), "toolfoundry-artifacts")
+
+
+def cached_dir(key: str, build: Callable[[str], None], root: str | None = None) -> str:
+    """A local folder named by ``key`` under the cache, filled once per host by ``build(staging)``.
+
+    ``build`` writes into a staging folder that becomes the cached one by a rename, marked complete
+    only then: a process killed while building leaves no half folder to be read, and processes that
+    build at the same time each rename theirs, the first one winning.
+    """
+    root = root or cache_root()
+    dest = os.path.join(root, key)
+    if os.path.isfile(os.path.join(dest, ".complete")):
+        return dest
+    staging = tempfile.mkdtemp(dir=os.makedirs(root, exist_ok=True) or root)
+    try:
+        build(staging)
+        open(os.path.join(staging, ".complete"), "w").close()
+        os.rename(staging, dest)
+    except OSError:  # another process on this host finished first
+        if not os.path.isfile(os.path.join(dest, ".complete")):
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dest
+
+
+def local_dir(uri: str, root: str | None = None) -> str:
     """A local path holding the folder ``uri`` (downloaded once per host when it is a URI)."""
     if not is_remote(uri):
         if not os.path.isdir(uri):
             raise InputError(uri, "no such directory", "a model folder or a storage URI")
         return uri
-    root = cache_root or os.path.join(tempfile.gettempdir(), "toolfoundry-artifacts")
-    dest = os.path.join(root, hashlib.sha1(uri.encode()).hexdigest()[:16])
-    if os.path.isfile(os.path.join(dest, ".complete")):
-        return dest
-    staging = tempfile.mkdtemp(dir=os.makedirs(root, exist_ok=True) or root)
-    fs, path = pafs.FileSystem.from_uri(uri)
-    pafs.copy_files(path, staging, source_filesystem=fs, destination_filesystem=pafs.LocalFileSystem())
-    open(os.path.join(staging, ".complete"), "w").close()
-    try:
-        os.rename(staging, dest)
-    except OSError:  # another worker on this host finished first
-        shutil.rmtree(staging, ignore_errors=True)
-    return dest
+
+    def fetch(staging: str) -> None:
+        fs, path = pafs.FileSystem.from_uri(uri)
+        pafs.copy_files(path, staging, source_filesystem=fs, destination_filesystem=pafs.LocalFileSystem())
+
+    return cached_dir(hashlib.sha1(uri.encode()).hexdigest()[:16], fetch, root)
 
 
 def publish_dir(local: str, uri: str) -> str:

@@ -69,10 +69,52 @@ def _check_model_dir(path: str) -> None:
         raise InputError(f"model path {path!r}", "no config.json", "a directory written by save_pretrained")
 
 
+def _gguf_cache_key() -> str:
+    """Names the embedded GGUF's converted folders: its size and time and the transformers version,
+    so a new package or library converts again."""
+    import hashlib
+
+    import transformers
+
+    folder, gguf = embedded_gguf()
+    stat = os.stat(os.path.join(folder, gguf))
+    key = hashlib.sha256(f"{gguf}\0{stat.st_size}\0{stat.st_mtime_ns}\0{transformers.__version__}".encode())
+    return key.hexdigest()[:16]
+
+
+def embedded_tokenizer_dir() -> str:
+    """The embedded GGUF's tokenizer as a plain tokenizer folder, converted once per host.
+
+    Converting parses the GGUF's vocabulary and merges (5-10 s on a CPU core), which every Ray worker,
+    actor and replica that names ``embedded`` or ``tiny-random`` would pay; loading the converted
+    folder takes a fraction of a second.
+    """
+    from toolfoundry.artifacts import cached_dir
+
+    folder, gguf = embedded_gguf()
+    return cached_dir("tokenizer-" + _gguf_cache_key(),
+                      lambda staging: AutoTokenizer.from_pretrained(folder, gguf_file=gguf).save_pretrained(staging))
+
+
+def embedded_model_dir() -> str:
+    """The embedded model dequantized once per host into a plain float32 safetensors folder (with its
+    tokenizer): dequantizing the GGUF takes 20-40 s on a CPU, loading the folder well under a second.
+    The weights are the GGUF's values exactly (float32 holds every dequantized value), so a model
+    loaded from here in any dtype equals one dequantized straight into that dtype."""
+    from toolfoundry.artifacts import cached_dir
+
+    def build(staging: str) -> None:
+        folder, gguf = embedded_gguf()
+        model = _plain_copy(AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32))
+        model.save_pretrained(staging)
+        AutoTokenizer.from_pretrained(embedded_tokenizer_dir()).save_pretrained(staging)
+
+    return cached_dir("model-" + _gguf_cache_key(), build)
+
+
 def load_tokenizer(source: str):
     if source in (EMBEDDED, TINY_RANDOM):
-        folder, gguf = embedded_gguf()
-        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+        tokenizer = AutoTokenizer.from_pretrained(embedded_tokenizer_dir())
     else:
         _check_model_dir(source)
         tokenizer = AutoTokenizer.from_pretrained(source)
@@ -116,8 +158,7 @@ def load_base_model(source: str, dtype: str = "float32", seed: int = 0):
     """(model, tokenizer) for a config's ``model.source``."""
     tokenizer = load_tokenizer(source)
     if source == EMBEDDED:
-        folder, gguf = embedded_gguf()
-        model = _plain_copy(AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch_dtype(dtype)))
+        model = AutoModelForCausalLM.from_pretrained(embedded_model_dir(), dtype=torch_dtype(dtype))
     elif source == TINY_RANDOM:
         torch.manual_seed(seed)
         model = LlamaForCausalLM(tiny_config(len(tokenizer))).to(torch_dtype(dtype))

