@@ -16,8 +16,9 @@ def test_argument_f1():
     assert argument_f1({}, {}) == 1.0 and argument_f1({"x": 1}, {"a": 1}) == 0.0
 
 
-def _rec(gold, selected, exact=False, valid=True, executed=None, f1=None):
+def _rec(gold, selected, exact=False, valid=True, executed=None, f1=None, truncated=False):
     return {"gold": gold, "selected": selected, "right_tool": gold == selected, "exact": exact, "valid": valid,
+            "truncated": truncated,
             "hallucinated": False, "executed": executed, "f1": f1, "seconds": 0.1}
 
 
@@ -29,6 +30,14 @@ def test_call_metrics_generate_response_precision_and_recall():
     assert m["selection_accuracy"] == 50.0 and m["exact_arguments"] == 25.0
     assert m["gr_precision"] == 50.0 and m["gr_recall"] == 50.0 and m["execution_success"] == 50.0
     assert m["argument_f1"] == 50.0 and m["schema_invalid_rate"] == 0.0
+
+
+def test_a_call_cut_by_max_new_tokens_is_counted_apart_from_a_schema_invalid_call():
+    gr = "generate_response"
+    records = [_rec("f", gr, valid=False, truncated=True, f1=0.0), _rec("f", "f", valid=False, f1=0.0),
+               _rec("f", "f", exact=True, f1=1.0), _rec(gr, gr)]
+    m = call_metrics(records)
+    assert m["truncated_rate"] == 25.0 and m["schema_invalid_rate"] == 25.0 and m["selection_accuracy"] == 75.0
 
 
 def test_trained_systems_below_the_best_zero_shot_baseline_are_flagged():

@@ -120,10 +120,20 @@ class Routed:
     candidates: list[str] = field(default_factory=list)
     observation: Any = None
     timings: dict[str, float] = field(default_factory=dict)
+    problem: str | None = None  # why not valid: TRUNCATED, or the first schema error
 
     @property
     def is_call(self) -> bool:
         return self.name != GENERATE_RESPONSE
+
+    @property
+    def truncated(self) -> bool:
+        """The call was cut by ``max_new_tokens``: no call is made (``generate_response``)."""
+        return self.problem == TRUNCATED
+
+
+#: why a decode that ``max_new_tokens`` cut short is not a call
+TRUNCATED = "max_new_tokens reached"
 
 
 def validate_arguments(tool: Tool, arguments: dict) -> str | None:
@@ -273,9 +283,9 @@ class Router:
             call = {"name": GENERATE_RESPONSE, "arguments": {}}
             finished = False
         tool = by_name.get(call["name"])  # None only for a cut call when generate_response is no candidate
-        problem = validate_arguments(tool, call["arguments"]) if finished and tool else "max_new_tokens reached"
+        problem = validate_arguments(tool, call["arguments"]) if finished and tool else TRUNCATED
         routed = Routed(query, ranking, call["name"], call["arguments"], text, problem is None, names,
-                        timings=timings)
+                        timings=timings, problem=problem)
         if execute and routed.is_call and routed.valid:
             routed.observation = run_tool(tool, routed.arguments)
         routed.timings["total_s"] = time.perf_counter() - t0
@@ -315,9 +325,9 @@ class Router:
             arguments = json.loads(text)
         except json.JSONDecodeError:
             arguments, finished = {}, False
-        problem = validate_arguments(tool, arguments) if finished else "max_new_tokens reached"
+        problem = validate_arguments(tool, arguments) if finished else TRUNCATED
         routed = Routed(query, [(tool.name, float(scores[best]))], tool.name, arguments, text, problem is None,
-                        [tool.name])
+                        [tool.name], problem=problem)
         if execute and routed.valid:
             routed.observation = run_tool(tool, arguments)
         routed.timings["total_s"] = time.perf_counter() - t0

@@ -14,7 +14,10 @@ Metrics per (split, scenario), in percent over the examples of the set:
 - ``execution_success``: the call runs and returns what the gold call returns (synthetic tools, whose
   implementations are deterministic); choosing ``generate_response`` when it is the gold counts;
 - ``schema_invalid_rate`` and ``hallucination_rate``: calls whose arguments fail the tool's schema, and
-  names outside the candidates — both 0 by construction of the grammar, measured anyway.
+  names outside the candidates — both 0 by construction of the grammar, measured anyway;
+- ``truncated_rate``: decodes that ``max_new_tokens`` cut before the call was complete. The router
+  makes no call then (it answers ``generate_response``), so these count as wrong selections when the
+  gold is a tool, and are shown apart rather than as invalid calls.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ def call_record(example: Example, tools: dict[str, Tool], routed) -> dict:
     right = routed.name == gold
     record = {"id": example.id, "scenario": example.scenario, "split": example.split, "gold": gold,
               "selected": routed.name, "arguments": routed.arguments, "gold_arguments": gold_args,
-              "valid": routed.valid, "right_tool": right,
+              "valid": routed.valid, "truncated": routed.truncated, "right_tool": right,
               "exact": right and (gold == GENERATE_RESPONSE or same_value(routed.arguments, gold_args)),
               "f1": (argument_f1(routed.arguments, gold_args) if right else 0.0) if gold != GENERATE_RESPONSE else None,
               "hallucinated": routed.name not in candidates and routed.name != GENERATE_RESPONSE,
@@ -86,7 +89,8 @@ def call_metrics(records: Sequence[dict]) -> dict[str, float]:
     pct = lambda k, total: 100.0 * k / total  # noqa: E731
     out = {"selection_accuracy": pct(sum(r["right_tool"] for r in records), n),
            "exact_arguments": pct(sum(r["exact"] for r in records), n),
-           "schema_invalid_rate": pct(sum(not r["valid"] for r in records), n),
+           "schema_invalid_rate": pct(sum(not r["valid"] and not r["truncated"] for r in records), n),
+           "truncated_rate": pct(sum(r["truncated"] for r in records), n),
            "hallucination_rate": pct(sum(r["hallucinated"] for r in records), n)}
     f1 = [r["f1"] for r in records if r["f1"] is not None]
     if f1:
@@ -184,7 +188,7 @@ def evaluate_agent(bench: Benchmark, examples: Sequence[Example], systems: Seque
     for name, step in systems:
         h = config_hash({"system": name, "benchmark": bench.name, "n": len(examples), "task": "agent"})
         run = SystemRun(system=name, config={"system": name}, config_hash=h)
-        passed, right, valid, seconds = 0, 0, 0, []
+        passed, right, invalid, cut, seconds = 0, 0, 0, 0, []
         usable = [e for e in examples if e.relevant_tool_ids and e.gold_call_arguments is not None
                   and e.relevant_tool_ids[0] in tools]
         for e in usable:
@@ -194,7 +198,8 @@ def evaluate_agent(bench: Benchmark, examples: Sequence[Example], systems: Seque
             expected = _observation(gold, e.gold_call_arguments)
             got = _observation(gold, routed.arguments) if ok_tool and routed.valid else None
             ok = ok_tool and expected is not None and got == expected
-            passed, right, valid = passed + ok, right + ok_tool, valid + routed.valid
+            passed, right, cut = passed + ok, right + ok_tool, cut + routed.truncated
+            invalid += not routed.valid and not routed.truncated
             seconds.append(routed.timings.get("total_s", 0.0))
             if records is not None:
                 records.append({"system": name, "id": e.id, "gold": gold.name, "selected": routed.name,
@@ -202,7 +207,7 @@ def evaluate_agent(bench: Benchmark, examples: Sequence[Example], systems: Seque
         n = max(1, len(usable))
         set_name = f"{bench.name}/agent"
         for metric, value in (("pass_rate", 100.0 * passed / n), ("selection_accuracy", 100.0 * right / n),
-                              ("schema_invalid_rate", 100.0 * (len(usable) - valid) / n),
+                              ("schema_invalid_rate", 100.0 * invalid / n), ("truncated_rate", 100.0 * cut / n),
                               ("latency_ms_per_query", 1000.0 * statistics.fmean(seconds or [0.0]))):
             run.results.append(Result(name, bench.name, set_name, "test", "agent", metric, value, len(usable), h))
         if log:

@@ -50,7 +50,8 @@ tasks (--task):
              function outside the candidate set), decoded_rate, latency mean/p50/p95.
              toolfoundry datasets (GenTool scenarios): per split and scenario, selection_accuracy,
              exact_arguments, argument_f1, gr_precision/gr_recall (generate_response), execution_success,
-             schema_invalid_rate, hallucination_rate. --split test evaluates every non-train split.
+             schema_invalid_rate, hallucination_rate, truncated_rate (calls cut by max_new_tokens: no call
+             is made). --split test evaluates every non-train split.
              Systems: incontext (the untuned --base-model, default the embedded SmolLM2-135M-Instruct,
              through the router: rank, then select under the candidates' JSON Schemas), every --model DIR
              (a trained checkpoint, same router), incontext-free and every --llm SOURCE (free-text answers
@@ -105,7 +106,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="calling: extra causal LM ('embedded' or a directory), repeatable")
     p.add_argument("--corpus", choices=["all", "candidates"], default="all", help="retrieval corpus (default all)")
     p.add_argument("--ks", type=lambda s: [int(x) for x in _csv(s)], default=[1, 3, 5], help="cutoffs (default 1,3,5)")
-    p.add_argument("--limit", type=int, help="retrieval: N evenly spaced queries; calling: N per category")
+    p.add_argument("--limit", type=int, help="retrieval: N evenly spaced queries; calling: N per category (BFCL category, or split and scenario)")
     p.add_argument("--categories", type=_csv, default=None, help="bfcl categories (default simple,multiple,irrelevance)")
     p.add_argument("--dense-model", help="MiniLM directory (default: the embedded all-MiniLM-L6-v2)")
     p.add_argument("--model-dtype", choices=["float32", "bfloat16"], default="float32",
@@ -317,7 +318,9 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
         return evaluate_agent(bench, examples, steps, records=records)
     if args.format == "toolfoundry":
         splits = [s for s in bench.splits() if s != "train"] if args.split == "test" else [args.split]
-        examples = [e for s in splits for e in select_subset(bench.split(s), args.limit)]
+        # --limit is per category, and a scenario is a category: N of each (split, scenario), evenly spaced
+        examples = [e for s in splits for scenario in sorted({x.scenario for x in bench.split(s)})
+                    for e in select_subset([x for x in bench.split(s) if x.scenario == scenario], args.limit)]
         if not routers:
             raise InputError("--systems/--model", "no calling system chosen", "--systems incontext or --model DIR")
         return evaluate_scenarios(bench, examples, routers, records=records)
