@@ -30,15 +30,14 @@ def scenario_data(ray_session, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("recipe")
     out = run(None, str(root / "scen"), family="functions", num_functions=24, k=4, weak_fraction=0.5,
-              queries_per_tool=2, test_fraction=0.2, num_shards=1, seed=2)
+              queries_per_tool=2, test_fraction=0.2, query_test_fraction=0.3, num_shards=1, seed=2)
     return root, out
 
 
-def test_router_recipe_trains_every_stage_and_routes(scenario_data):
-    from toolfoundry.calling import Router
-    from toolfoundry.catalog import Catalog
+@pytest.fixture(scope="module")
+def router_run(scenario_data):
+    """The ``router`` recipe, every stage a few steps on the tiny model: (recipe dict, engine result)."""
     from toolfoundry.config import parse_config
-    from toolfoundry.storage import read_table
     from train_jobs.engine import run
 
     root, scen = scenario_data
@@ -48,8 +47,17 @@ def test_router_recipe_trains_every_stage_and_routes(scenario_data):
     recipe["train"].update(batch_size=4, grad_accum=1, checkpoint_every=0, log_every=5)
     for stage in recipe["train"]["stages"]:
         stage.update(epochs=1, max_steps=3, budget={"eval_every": 2})
-    result = run(parse_config(RecipeConfig, recipe), scen["tools"], scen["examples"], str(root / "model"),
-                 scenarios_uri=scen["examples"])
+    return recipe, run(parse_config(RecipeConfig, recipe), scen["tools"], scen["examples"], str(root / "model"),
+                       scenarios_uri=scen["examples"])
+
+
+def test_router_recipe_trains_every_stage_and_routes(scenario_data, router_run):
+    from toolfoundry.calling import Router
+    from toolfoundry.catalog import Catalog
+    from toolfoundry.storage import read_table
+
+    _, scen = scenario_data
+    recipe, result = router_run
     assert [s["stage"] for s in result["stages"]] == [s["name"] for s in recipe["train"]["stages"]]
     assert all(s["steps"] >= 1 for s in result["stages"])
     assert all(s["dev_metric"] is not None for s in result["stages"] if s["stage"] != "memorization")
@@ -58,3 +66,31 @@ def test_router_recipe_trains_every_stage_and_routes(scenario_data):
     router = Router.from_pretrained(result["model_dir"], max_new_tokens=24)
     retrieved = router.retrieve("convert 5 kilometres to miles", 3)
     assert len({t.id for t in retrieved}) == 3 and all(t.id in catalog.by_id() for t in retrieved)
+
+
+def test_calling_eval_scores_every_split_and_scenario_beside_the_untuned_model(scenario_data, router_run, tmp_path):
+    import json
+
+    from toolfoundry.cli import main
+
+    root, _ = scenario_data
+    _, result = router_run
+    out = tmp_path / "eval"
+    assert main(["eval", "--format", "toolfoundry", "--data", str(root / "scen"), "--task", "calling",
+                 "--model", result["model_dir"], "--systems", "incontext", "--base-model", "tiny-random",
+                 "--limit", "2", "--out", str(out)]) == 0
+    results = json.loads((out / "report.json").read_text())["results"]
+    systems = {r["system"] for r in results}
+    assert systems == {"base-incontext", "model"}
+    sets = {r["set"].split("/", 1)[1] for r in results}
+    assert {s.split("/")[0] for s in sets} == {"test", "test_query"}  # train is never scored
+    for system in systems:
+        for name in sets:  # --limit is per (split, scenario): 2 of each, every call schema-valid and real
+            row = {r["metric"]: r for r in results if r["system"] == system and r["set"].endswith(name)}
+            assert row["selection_accuracy"]["n"] == 2
+            assert row["schema_invalid_rate"]["value"] == 0.0 and row["hallucination_rate"]["value"] == 0.0
+            assert 0.0 <= row["truncated_rate"]["value"] <= 100.0  # a random model may ramble: no call then
+    records = [json.loads(line) for line in (out / "outputs.jsonl").read_text().splitlines()]
+    assert len(records) == 2 * len(sets) * len(systems)
+    for r in records:  # a cut decode makes no call; every call made is valid and among the candidates
+        assert r["valid"] or (r["truncated"] and r["selected"] == "generate_response"), r
