@@ -29,6 +29,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from ray import serve
+from ray.exceptions import RayActorError
 from ray.serve import Application
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 
@@ -88,7 +89,8 @@ class ToolRetrieval:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
     async def info(self) -> dict:
-        return self.engine.info()
+        """The engine's description, and which replica process answered (for operators and tests)."""
+        return {**self.engine.info(), "replica": str(serve.get_replica_context().replica_id), "pid": os.getpid()}
 
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.005)
     async def _retrieve_batch(self, queries: list, ks: list) -> list:
@@ -146,6 +148,10 @@ class HandleModel:
         except DeploymentUnavailableError:
             raise ApiError(503, None, "the model deployment is not available yet; retry shortly",
                            kind="overloaded_error", headers={"Retry-After": str(self.retry_after_s)}) from None
+        except RayActorError:  # the replica died with this request in flight; Serve starts another
+            raise ApiError(503, None, "the model replica serving this request stopped and is being replaced; "
+                                      f"retry after {self.retry_after_s} s", kind="unavailable_error",
+                           headers={"Retry-After": str(self.retry_after_s)}) from None
         if isinstance(result, ApiError):
             raise result
         return result

@@ -155,3 +155,54 @@ def test_the_model_health_check_runs_a_forward_pass(served):
     handle = serve.get_deployment_handle("ToolRetrieval", app_name=APP)
     handle.check_health.remote().result(timeout_s=60)
     assert handle.info.remote().result(timeout_s=60)["catalog_size"] == 12
+
+
+def test_a_killed_model_replica_is_replaced_under_load_without_a_server_error(served):
+    """SIGKILL the model replica while clients keep asking: every answer is 200 or a 503 with
+    Retry-After (never a 500 or a hung request), and Serve's replacement answers within a minute."""
+    import os
+    import signal
+    import threading
+
+    from ray import serve
+
+    url, _ = served
+    handle = serve.get_deployment_handle("ToolRetrieval", app_name=APP)
+
+    def replica_pids() -> set[int]:  # one replica: info answers from it
+        try:
+            return {handle.info.remote().result(timeout_s=10)["pid"]}
+        except Exception:  # no replica yet
+            return set()
+
+    before = replica_pids()
+    assert len(before) == 1, before
+    answers: list[tuple[float, int, str | None]] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        with httpx.Client(base_url=url, timeout=60, headers=auth()) as http:
+            while not stop.is_set():
+                r = http.post("/v1/tools/retrieve", json={"query": "weather in Paris", "k": 2})
+                answers.append((time.time(), r.status_code, r.headers.get("retry-after")))
+
+    threads = [threading.Thread(target=client) for _ in range(3)]
+    for t in threads:
+        t.start()
+    while len(answers) < 6:
+        time.sleep(0.05)
+    killed_at = time.time()
+    os.kill(next(iter(before)), signal.SIGKILL)
+    deadline = killed_at + 90
+    while time.time() < deadline and not any(t > killed_at + 1 and code == 200 and replica_pids() - before
+                                              for t, code, _ in answers[-3:]):
+        time.sleep(0.5)
+    stop.set()
+    for t in threads:
+        t.join(timeout=90)
+    codes = [code for _, code, _ in answers]
+    assert set(codes) <= {200, 503}, codes
+    assert all(retry for _, code, retry in answers if code == 503)
+    after = replica_pids()
+    assert len(after) == 1 and after.isdisjoint(before), (before, after)  # a new replica process ...
+    assert any(t > killed_at and code == 200 for t, code, _ in answers)  # ... that answers
