@@ -271,3 +271,44 @@ def test_ingest_benchmark_killed_and_resumed(tmp_path):
     assert_same_as_clean(out, tmp_path / "clean", outputs, before)
     m = read_manifest(str(out / "examples"))
     assert m["rows"] == len(bench.examples) - m["capped_train_examples"] and m["capped_train_examples"] > 0
+
+
+def test_scenarios_killed_and_resumed(ray_session, tmp_path):
+    """GenTool's scenario job: killed once part of its example shards are written, the rerun keeps the
+    catalog, the cached neighbours and the finished shards, and writes the rest."""
+    from data_jobs.scenarios import run
+
+    opts = dict(family="functions", num_functions=160, k=4, weak_fraction=0.4, test_fraction=0.2,
+                query_test_fraction=0.2, num_shards=12, seed=4)
+    out = tmp_path / "run"
+    kill_when(_py("data_jobs.scenarios", out, *[a for k, v in opts.items() for a in (f"--{k.replace('_', '-')}", v)]),
+              lambda: len(shards(out / "examples")) >= 1, out=out, finished=lambda: all_written(out, ["examples"], 12))
+    done = interrupted(out, ["examples"], 12)
+    before = stamps(out, done) | {os.path.join(o, f): os.stat(out / o / f).st_mtime_ns
+                                  for o in ("tools", "_neighbours") for f in shards(out / o)}
+    resumed = run(None, str(out), **opts)
+    assert resumed["shards_written"] == 12 - len(done["examples"])
+    clean = run(None, str(tmp_path / "clean"), **opts)
+    assert resumed["split_counts"] == clean["split_counts"] and resumed["num_examples"] == clean["num_examples"]
+    assert_same_as_clean(out, tmp_path / "clean", ["tools", "examples", "quarantine"], before)
+
+
+def test_stages_killed_and_resumed(ray_session, tmp_path):
+    """``toolfoundry data stages`` (the only producer of training rows): killed part-way through its
+    text shards, the rerun writes only the missing ones; rows are the uninterrupted run's, byte for byte."""
+    from data_jobs.stages import run
+    from data_jobs.synthesize import run as synth
+
+    src = synth(DataConfig(num_tools=240, queries_per_tool=4, num_shards=16), str(tmp_path / "data"), seed=6)
+    out = tmp_path / "run"
+    outputs = [f"text/{s}{q}" for s in ("memorization", "retrieval", "agent") for q in ("", "_quarantine")]
+    kill_when(_py("data_jobs.stages", src["tools"], src["examples"], out, "--model-dir", "none", "--max-len", 128),
+              lambda: len(shards(out / "text" / "retrieval")) >= 1, out=out,
+              finished=lambda: all_written(out, outputs, 16))
+    done = interrupted(out, outputs, 16)
+    before = stamps(out, done)
+    resumed = run(src["tools"], src["examples"], str(out), model_dir=None, max_len=128)
+    clean = run(src["tools"], src["examples"], str(tmp_path / "clean"), model_dir=None, max_len=128)
+    assert resumed["text"] == {s: {**v, "uri": str(out / "text" / s)} for s, v in clean["text"].items()}
+    assert resumed["text"]["retrieval"]["rows"] > 0
+    assert_same_as_clean(out, tmp_path / "clean", outputs, before)
