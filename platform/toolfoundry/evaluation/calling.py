@@ -115,13 +115,14 @@ class RouterSystem:
     """A model evaluated as a router: ``name``, ``config`` and the Router itself."""
 
     def __init__(self, source: str, name: str | None = None, dtype: str = "float32", rank: bool = True,
-                 trained: bool = True):
+                 trained: bool = True, max_new_tokens: int | None = None):
         from toolfoundry.calling import Router
 
-        self.router = Router.from_pretrained(source, dtype, rank=rank)
+        limit = {"max_new_tokens": max_new_tokens} if max_new_tokens else {}
+        self.router = Router.from_pretrained(source, dtype, rank=rank, **limit)
         self.name = name or ("base-incontext" if source in ("embedded", "tiny-random") else source.rstrip("/").split("/")[-1])
         self.config = {"system": self.name, "model": source, "dtype": dtype, "decoding": "greedy, schema-constrained",
-                       "rank": rank, "trained": trained}
+                       "rank": rank, "trained": trained, "max_new_tokens": self.router.max_new_tokens}
 
 
 def evaluate_scenarios(bench: Benchmark, examples: Sequence[Example], systems: Sequence[RouterSystem], *,

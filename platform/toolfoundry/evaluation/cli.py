@@ -123,7 +123,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replay", help="calling: re-score the raw outputs of a previous run (its outputs.jsonl) "
                    "instead of generating; the system, subset and latencies are those recorded")
     p.add_argument("--prompt-style", choices=["tool_call", "json"], default="tool_call", help="calling prompt")
-    p.add_argument("--max-new-tokens", type=int, default=96)
+    p.add_argument("--max-new-tokens", type=int, default=None,
+                   help="longest answer in tokens (default: 96 for free-text systems, 160 for routers, whose "
+                        "cut calls count as truncated_rate)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     p.add_argument("--out", required=True, help="report folder")
     p.add_argument("--seed", type=int, default=0)
@@ -301,9 +303,10 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
     if unknown:
         raise InputError("--systems", f"unknown calling systems {unknown}", f"some of {list(CALLING_SYSTEMS)}")
     base = args.base_model or "embedded"
-    routers = ([RouterSystem(base, "base-incontext", args.model_dtype, trained=False)] if "incontext" in wanted
-               else []) + [
-        RouterSystem(path, dtype=args.model_dtype) for path in args.model]
+    limit = {"max_new_tokens": args.max_new_tokens} if args.max_new_tokens else {}
+    routers = ([RouterSystem(base, "base-incontext", args.model_dtype, trained=False, **limit)]
+               if "incontext" in wanted else []) + [
+        RouterSystem(path, dtype=args.model_dtype, **limit) for path in args.model]
     if task == "agent":
         if args.format != "toolfoundry":
             raise InputError("--task agent", f"not available for format {args.format!r}", "--format toolfoundry")
@@ -333,8 +336,8 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
         callers.append(ReplayCaller(args.replay))
     else:
         if "incontext-free" in wanted:
-            callers.append(InContextCaller(base, max_new_tokens=args.max_new_tokens, style=args.prompt_style))
-        callers += [InContextCaller(s, max_new_tokens=args.max_new_tokens, style=args.prompt_style) for s in args.llm]
+            callers.append(InContextCaller(base, max_new_tokens=args.max_new_tokens or 96, style=args.prompt_style))
+        callers += [InContextCaller(s, max_new_tokens=args.max_new_tokens or 96, style=args.prompt_style) for s in args.llm]
         callers += [RouterCaller(r) for r in routers]
     if not callers:
         raise InputError("--systems/--model/--llm", "no calling system chosen", "--systems incontext or --model DIR")
