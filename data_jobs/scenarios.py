@@ -41,9 +41,11 @@ import pyarrow.parquet as pq
 
 from data_jobs import shards as sh
 from data_jobs.common import ensure_ray, job_main, prepare_output, run_shards
+from data_jobs.runner import fingerprint
 from toolfoundry.documents import tool_document
 from toolfoundry.errors import InputError
 from toolfoundry.schema import EXAMPLE_SCHEMA, GENERATE_RESPONSE, QUARANTINE_SCHEMA, TOOL_SCHEMA, Tool, tool_problems
+from toolfoundry import storage
 from toolfoundry.storage import join, read_table, resolve, write_manifest
 from toolfoundry.synth import function_capacity, generate_functions, is_function_tool, weak_version
 from toolfoundry.synth.functions import SPECS as FUNCTION_SPECS
@@ -241,7 +243,8 @@ def run(tools_uri: str | None, out_uri: str, *, k: int = 5, weak_fraction: float
               "test_fraction": test_fraction, "neighbours": neighbours, "seed": seed}
     if family != "apis" or query_test_fraction:  # the default job's plan (and so its resume) is unchanged
         params.update(family=family, num_functions=num_functions, query_test_fraction=query_test_fraction)
-    plan = {"job": "scenarios", "tools": tools_uri, "params": params, "num_shards": num_shards}
+    plan = {"job": "scenarios", "tools": tools_uri, "params": params, "num_shards": num_shards,
+            "input": fingerprint(tools_uri) if tools_uri else None}
     tools_out, ex_out, q_out = join(out_uri, "tools"), join(out_uri, "examples"), join(out_uri, "quarantine")
     for uri in (tools_out, ex_out, q_out):
         prepare_output(uri, plan, num_shards if uri == ex_out else 1)
@@ -258,6 +261,7 @@ def run(tools_uri: str | None, out_uri: str, *, k: int = 5, weak_fraction: float
 
     nb_uri = join(out_uri, "_neighbours")
     nb_file = "neighbours.parquet"
+    storage.prepare_output(nb_uri, plan, {nb_file})  # another plan's neighbours index another catalog
     if sh.shard_exists(nb_uri, nb_file):
         nb = np.asarray(pq.read_table(join(resolve(nb_uri)[1], nb_file), filesystem=resolve(nb_uri)[0])
                         ["neighbours"].to_pylist(), dtype=np.int64)
