@@ -29,7 +29,8 @@ def test_rows_use_the_models_token_ids_and_mask_all_but_the_answer(synthetic):
     from data_jobs.stages import run
 
     syn, tools, model_dir, root = synthetic
-    out = run(syn["tools"], syn["examples"], str(root / "out"), model_dir=model_dir, max_len=256, dev_fraction=0.2)
+    out = run(syn["tools"], syn["examples"], str(root / "out"), model_dir=model_dir, max_len=256, dev_fraction=0.2,
+              tokenize_concurrency=1)
     assert out["text"]["memorization"]["rows"] >= 12  # long documents become several chunks
     tokenizer = load_tokenizer(model_dir)
     catalog = Catalog.load(model_dir)
@@ -73,7 +74,7 @@ def test_multi_label_queries_get_every_relevant_tool_as_a_target(synthetic):
     catalog = Catalog.load(model_dir)
     for labels, expected_rows in (("multi", 1), ("pair", 3)):
         out = run(syn["tools"], str(ex_dir), str(root / f"out_{labels}"), model_dir=model_dir, max_len=256,
-                  retrieval_labels=labels, dev_fraction=0.0, stages=("retrieval",))
+                  retrieval_labels=labels, dev_fraction=0.0, stages=("retrieval",), tokenize_concurrency=1)
         rows = read_table(out["tokens"]["retrieval"]["uri"]).to_pylist()
         assert len(rows) == expected_rows
         assert sorted(catalog.ids[i] for r in rows for i in r["slot_targets"]) == sorted(ids)
@@ -87,7 +88,7 @@ def test_rows_over_the_length_budget_are_quarantined_not_cut(synthetic):
 
     syn, tools, model_dir, root = synthetic
     out = run(syn["tools"], syn["examples"], str(root / "short"), model_dir=model_dir, max_len=40,
-              stages=("retrieval",))
+              stages=("retrieval",), tokenize_concurrency=1)
     kept = read_table(out["tokens"]["retrieval"]["uri"]).to_pylist()
     assert all(len(r["input_ids"]) <= 40 for r in kept)
     assert out["quarantined"]["retrieval"] > 0

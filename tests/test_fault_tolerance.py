@@ -15,12 +15,12 @@ STEPS, EVERY = 16, 4
 PAUSE = 2.0  # seconds each worker holds after a checkpoint: Ray Train registers it meanwhile
 
 
-def _recipe(run_dir: str) -> RecipeConfig:
+def _recipe(run_dir: str, pause: float = PAUSE) -> RecipeConfig:
     return RecipeConfig.model_validate({
         "run_dir": run_dir, "seed": 3, "model": {"source": "tiny-random", "dtype": "float32"},
         "trainable": {"profile": "full"}, "optimizer": {"lr": 3e-4, "tool_lr": 1e-2},
         "encode": {"max_len": 96, "dev_fraction": 0.0},
-        "train": {"batch_size": 4, "checkpoint_every": EVERY, "checkpoint_pause_s": PAUSE, "max_failures": 1,
+        "train": {"batch_size": 4, "checkpoint_every": EVERY, "checkpoint_pause_s": pause, "max_failures": 1,
                   "log_every": 100,
                   "stages": [{"name": "retrieval", "epochs": 50, "max_steps": STEPS}]}})
 
@@ -43,7 +43,8 @@ def data(ray_session, tmp_path_factory):
 def test_killed_worker_resumes_at_the_last_checkpoint_and_joins_the_uninterrupted_curve(data, tmp_path):
     from train_jobs.engine import run
 
-    clean = run(_recipe(str(tmp_path / "clean")), data["tools"], data["examples"], str(tmp_path / "clean_model"))
+    clean = run(_recipe(str(tmp_path / "clean"), pause=0.0), data["tools"], data["examples"],  # nothing to kill
+                str(tmp_path / "clean_model"))
     reference = {r["global_step"]: r["loss"] for r in _journal(clean["journal"])}
     assert sorted(reference) == list(range(1, STEPS + 1))
 
