@@ -42,10 +42,10 @@ import pyarrow.parquet as pq
 from data_jobs import shards as sh
 from data_jobs.common import ensure_ray, job_main, prepare_output, run_shards
 from data_jobs.runner import fingerprint
+from toolfoundry import storage
 from toolfoundry.documents import tool_document
 from toolfoundry.errors import InputError
 from toolfoundry.schema import EXAMPLE_SCHEMA, GENERATE_RESPONSE, QUARANTINE_SCHEMA, TOOL_SCHEMA, Tool, tool_problems
-from toolfoundry import storage
 from toolfoundry.storage import join, read_table, resolve, write_manifest
 from toolfoundry.synth import function_capacity, generate_functions, is_function_tool, weak_version
 from toolfoundry.synth.functions import SPECS as FUNCTION_SPECS

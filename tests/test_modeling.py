@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 
 import numpy as np
 import pytest
@@ -154,9 +155,10 @@ def test_the_embedded_tokenizer_is_converted_once_and_loads_the_same(tmp_path, m
 
     monkeypatch.setenv("TOOLFOUNDRY_CACHE", str(tmp_path))
     cached = load_tokenizer("tiny-random")
-    assert embedded_tokenizer_dir().startswith(str(tmp_path)) and (tmp_path / embedded_tokenizer_dir()).is_dir()
-    folder, gguf = embedded_gguf()
-    ref = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+    folder = embedded_tokenizer_dir()
+    assert folder.startswith(str(tmp_path)) and os.path.isfile(os.path.join(folder, ".complete"))
+    gguf_folder, gguf = embedded_gguf()
+    ref = AutoTokenizer.from_pretrained(gguf_folder, gguf_file=gguf)
     text = "<|im_start|>user\nconvert 5 km to miles: get_weather_for_city(\"Zürich\") 🚀<|im_end|>"
     assert cached(text)["input_ids"] == ref(text)["input_ids"] and len(cached) == len(ref)
     messages = [{"role": "system", "content": "tools"}, {"role": "user", "content": "hi"}]
@@ -173,7 +175,6 @@ def test_a_cached_folder_is_built_once_and_never_seen_half_built(tmp_path):
 
     def build(staging):
         calls.append(staging)
-        (tmp_path / "probe").write_text(str(len(calls)))
         with open(f"{staging}/weights", "w") as handle:
             handle.write("w")
 

@@ -252,10 +252,10 @@ def load_config(path: str, model: type[_Strict] = PipelineConfig, overrides: dic
 
 def _set_dotted(data: dict, dotted: str, value) -> None:
     """``train.stages.1.budget.minutes`` → that field; a number indexes a list (a recipe's stages)."""
+    keys = dotted.split(".")
     node: Any = data
-    *parents, leaf = dotted.split(".")
-    for depth, key in enumerate([*parents, leaf]):
-        where = ".".join(dotted.split(".")[:depth + 1])
+    for depth, key in enumerate(keys):
+        where = ".".join(keys[:depth + 1])
         if isinstance(node, list):
             if not key.isdigit() or int(key) >= len(node):
                 raise InputError(f"--set {dotted}", f"{where!r} indexes a list of {len(node)} items",
@@ -264,7 +264,7 @@ def _set_dotted(data: dict, dotted: str, value) -> None:
         elif not isinstance(node, dict):
             raise InputError(f"--set {dotted}", f"{where!r} is inside a {type(node).__name__}, not a mapping",
                              "a dotted path of fields, e.g. train.zero_stage=3")
-        if depth == len(parents):
+        if depth == len(keys) - 1:
             node[key] = value
         else:
             node = node[key] if isinstance(node, list) else node.setdefault(key, {})

@@ -303,10 +303,9 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
     if unknown:
         raise InputError("--systems", f"unknown calling systems {unknown}", f"some of {list(CALLING_SYSTEMS)}")
     base = args.base_model or "embedded"
-    limit = {"max_new_tokens": args.max_new_tokens} if args.max_new_tokens else {}
-    routers = ([RouterSystem(base, "base-incontext", args.model_dtype, trained=False, **limit)]
-               if "incontext" in wanted else []) + [
-        RouterSystem(path, dtype=args.model_dtype, **limit) for path in args.model]
+    routers = ([RouterSystem(base, "base-incontext", args.model_dtype, trained=False,
+                             max_new_tokens=args.max_new_tokens)] if "incontext" in wanted else []) + [
+        RouterSystem(path, dtype=args.model_dtype, max_new_tokens=args.max_new_tokens) for path in args.model]
     if task == "agent":
         if args.format != "toolfoundry":
             raise InputError("--task agent", f"not available for format {args.format!r}", "--format toolfoundry")
@@ -322,8 +321,11 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
     if args.format == "toolfoundry":
         splits = [s for s in bench.splits() if s != "train"] if args.split == "test" else [args.split]
         # --limit is per category, and a scenario is a category: N of each (split, scenario), evenly spaced
-        examples = [e for s in splits for scenario in sorted({x.scenario for x in bench.split(s)})
-                    for e in select_subset([x for x in bench.split(s) if x.scenario == scenario], args.limit)]
+        groups: dict[tuple[str, str], list] = {}
+        for s in splits:
+            for e in bench.split(s):
+                groups.setdefault((s, e.scenario), []).append(e)
+        examples = [e for key in sorted(groups) for e in select_subset(groups[key], args.limit)]
         if not routers:
             raise InputError("--systems/--model", "no calling system chosen", "--systems incontext or --model DIR")
         return evaluate_scenarios(bench, examples, routers, records=records)
