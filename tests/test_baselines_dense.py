@@ -52,5 +52,10 @@ def test_finetune_two_steps(tmp_path):
     assert len(r.search(["rain"], k=2)[0]) == 2
     with pytest.raises(InputError):
         finetune_minilm([], str(tmp_path / "x"))
+    # dev acc@1 is per query: a query with two tools is right when its top tool is either of them
+    both = [("weather and stock quotes", "weather: forecast"), ("weather and stock quotes", "stocks: quotes")]
+    summary = finetune_minilm(pairs, str(tmp_path / "ft2"), batch_size=3, max_steps=1, log=None, dev=both,
+                              candidates=["weather: forecast", "stocks: quotes", "recipes: cooking"], eval_every=1)
+    assert summary["dev_history"][0]["dev_acc@1"] == 100.0  # counted per pair, it would read 50
     with pytest.raises(InputError, match="config.json"):
         Encoder(str(tmp_path))

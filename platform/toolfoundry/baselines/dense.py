@@ -129,8 +129,9 @@ def finetune_minilm(
 
     A batch never holds two pairs with the same tool text (it would be a false negative). Training
     stops at ``epochs``, ``max_steps`` or ``time_budget_s``, whichever comes first — or, with ``dev``
-    pairs and the ``candidates`` (every tool text), when dev acc@1 over the candidates has not improved
-    for ``patience`` evaluations; the best weights on dev are the ones saved. Returns the training
+    pairs and the ``candidates`` (every tool text), when dev acc@1 over the candidates (a query's top tool
+    is right when it is any of the query's tools) has not improved for ``patience`` evaluations; the
+    best weights on dev are the ones saved. Returns the training
     summary (also written to ``out_dir/toolfoundry_finetune.json``).
     """
     if not pairs:
@@ -170,15 +171,20 @@ def finetune_minilm(
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
         if s >= warmup else (s + 1) / warmup)
+    index = {text: i for i, text in enumerate(candidates)}
+    relevant: dict[str, set[int]] = {}  # a multi-tool query's top tool is right when it is any of its tools
+    for query, text in dev:
+        relevant.setdefault(query, set()).add(index[text])
+    dev_queries = list(relevant)
+
     def dev_acc() -> float:
         model.eval()
         with torch.inference_mode():
             cand = enc.encode(list(candidates))
-            q = enc.encode([d[0] for d in dev])
+            q = enc.encode(dev_queries)
         model.train()
-        index = {text: i for i, text in enumerate(candidates)}
         best = (q @ cand.T).argmax(1)
-        return 100.0 * float(np.mean([best[i] == index[d[1]] for i, d in enumerate(dev)]))
+        return 100.0 * float(np.mean([int(best[i]) in relevant[text] for i, text in enumerate(dev_queries)]))
 
     evaluate = bool(dev) and bool(candidates)
     best_acc, best_state, bad, history = -1.0, None, 0, []
