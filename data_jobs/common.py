@@ -16,8 +16,9 @@ from toolfoundry.storage import prepare_output as prepare_dataset
 
 # Every process Ray starts for toolfoundry gets these. RAY_TRAIN_ENABLE_PRINT_PATCH=0: Ray Train
 # would otherwise send a worker's print() both to its stdout and to its logger (every line twice).
+# HF_HUB_DISABLE_PROGRESS_BARS: every worker that loads a model would print a "Loading weights" bar.
 RAY_ENV = {"DS_ACCELERATOR": "cpu", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-           "RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}
+           "RAY_TRAIN_ENABLE_PRINT_PATCH": "0", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
 
 
 def ensure_ray(num_cpus: int | None = None, use_gpu: bool = False) -> None:
