@@ -77,6 +77,9 @@ KIND_EXAMPLES, KIND_QUARANTINE = "queries.examples", "queries.quarantine"
 GENERATORS = ("user", "schema", "llm", "multi")  # also the order in which duplicates are kept
 ROUNDTRIPS = ("bm25", "minilm", "none")
 PROMPT_VERSION = 1
+#: schema-driven candidates per tool: a few over the 20 accepted per tool a catalog is meant to get,
+#: since the round-trip check rejects some (on a 2,000-tool catalog 24 left two tools at 19)
+SCHEMA_PER_TOOL = 26
 
 # ------------------------------------------------------------------------------------ the LLM prompt
 INSTRUCTION = ("You write requests that a user types to an assistant. Read the tool and write one short "
@@ -661,7 +664,7 @@ def _counts(examples_uri: str, quarantine_uri: str, n_tools: int, target: int) -
     }
 
 
-def run(tools_uri: str, out_uri: str, *, seed: int = 0, schema_per_tool: int = 24, llm_per_tool: int = 8,
+def run(tools_uri: str, out_uri: str, *, seed: int = 0, schema_per_tool: int = SCHEMA_PER_TOOL, llm_per_tool: int = 8,
         llm_fraction: float = 1.0, samples_per_prompt: int = 4, multi_per_tool: int = 1, multi_max_tools: int = 3,
         model: str = "embedded",
         engine: str = "hf", roundtrip: str = "bm25", roundtrip_k: int = 10, test_fraction: float = 0.1,
@@ -799,7 +802,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("tools_uri", help="tools dataset (e.g. OUT/tools of `toolfoundry data ingest`)")
     p.add_argument("out_uri", help="output folder: examples/, quarantine/ (and _work/ for the LLM stage)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--schema-per-tool", type=int, default=24, help="schema-driven candidates per tool")
+    p.add_argument("--schema-per-tool", type=int, default=SCHEMA_PER_TOOL, help="schema-driven candidates per tool")
     p.add_argument("--llm-per-tool", type=int, default=8, help="LLM samples per tool (0: no LLM stage)")
     p.add_argument("--llm-fraction", type=float, default=1.0,
                    help="seeded share of the tools the LLM writes for (its cost bound on CPUs)")

@@ -37,6 +37,7 @@ import json
 import os
 import time
 
+from data_jobs.queries import SCHEMA_PER_TOOL
 from toolfoundry.errors import InputError
 
 STEPS = ("ingest", "queries", "dedupe", "train", "eval", "report")
@@ -281,8 +282,8 @@ def report_markdown(summary: dict, eval_md: str) -> str:
 # ------------------------------------------------------------------------------------ the run
 def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolgen_retrieval",
         overrides: dict | None = None, model: str | None = None, minutes: float | None = None,
-        max_steps: int | None = None, seed: int = 0, query_model: str = "embedded", schema_per_tool: int = 24,
-        llm_per_tool: int = 4, llm_fraction: float = 1.0, multi_per_tool: int = 1, roundtrip: str = "bm25",
+        max_steps: int | None = None, seed: int = 0, query_model: str = "embedded",
+        schema_per_tool: int = SCHEMA_PER_TOOL, llm_per_tool: int = 4, llm_fraction: float = 1.0, multi_per_tool: int = 1, roundtrip: str = "bm25",
         roundtrip_k: int = 10, test_fraction: float = 0.1, user_queries: str | None = None,
         real_queries: str | None = None, eval_limit: int | None = 1000, eval_batch_size: int = 16,
         query_threads: int = 1, dedupe_threshold: float = 0.8) -> dict:
@@ -436,7 +437,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--query-model", default="embedded",
                    help="LLM writing queries: embedded, tiny-random, stub (no model) or an HF directory")
-    p.add_argument("--schema-per-tool", type=int, default=24)
+    p.add_argument("--schema-per-tool", type=int, default=SCHEMA_PER_TOOL)
     p.add_argument("--llm-per-tool", type=int, default=4, help="LLM samples per tool (0: schema-driven only)")
     p.add_argument("--llm-fraction", type=float, default=1.0, help="seeded share of tools the LLM writes for")
     p.add_argument("--multi-per-tool", type=int, default=1)
