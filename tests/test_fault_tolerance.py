@@ -15,12 +15,12 @@ STEPS, EVERY = 16, 4
 PAUSE = 2.0  # seconds each worker holds after a checkpoint: Ray Train registers it meanwhile
 
 
-def _recipe(run_dir: str, pause: float = PAUSE) -> RecipeConfig:
+def _recipe(run_dir: str, pause: float = PAUSE, every: int = EVERY) -> RecipeConfig:
     return RecipeConfig.model_validate({
         "run_dir": run_dir, "seed": 3, "model": {"source": "tiny-random", "dtype": "float32"},
         "trainable": {"profile": "full"}, "optimizer": {"lr": 3e-4, "tool_lr": 1e-2},
         "encode": {"max_len": 96, "dev_fraction": 0.0},
-        "train": {"batch_size": 4, "checkpoint_every": EVERY, "checkpoint_pause_s": pause, "max_failures": 1,
+        "train": {"batch_size": 4, "checkpoint_every": every, "checkpoint_pause_s": pause, "max_failures": 1,
                   "log_every": 100,
                   "stages": [{"name": "retrieval", "epochs": 50, "max_steps": STEPS}]}})
 
@@ -43,7 +43,11 @@ def data(ray_session, tmp_path_factory):
 def test_killed_worker_resumes_at_the_last_checkpoint_and_joins_the_uninterrupted_curve(data, tmp_path):
     from train_jobs.engine import run
 
-    clean = run(_recipe(str(tmp_path / "clean"), pause=0.0), data["tools"], data["examples"],  # nothing to kill
+    # both runs share a run folder, so the second reuses the first's initial model and stage data; the
+    # reference checkpoints only at its end (saving must not change the curve), and since checkpointing
+    # is part of a run's identity each run still gets its own Ray Train run and journal
+    run_dir = str(tmp_path / "run")
+    clean = run(_recipe(run_dir, pause=0.0, every=STEPS), data["tools"], data["examples"],  # nothing to kill
                 str(tmp_path / "clean_model"))
     reference = {r["global_step"]: r["loss"] for r in _journal(clean["journal"])}
     assert sorted(reference) == list(range(1, STEPS + 1))
@@ -54,8 +58,7 @@ def test_killed_worker_resumes_at_the_last_checkpoint_and_joins_the_uninterrupte
 
     def train():
         try:
-            outcome["result"] = run(_recipe(str(tmp_path / "killed")), data["tools"], data["examples"],
-                                    str(tmp_path / "killed_model"))
+            outcome["result"] = run(_recipe(run_dir), data["tools"], data["examples"], str(tmp_path / "killed_model"))
         except Exception as err:  # surfaced by the assertions below
             outcome["error"] = err
 
@@ -64,9 +67,9 @@ def test_killed_worker_resumes_at_the_last_checkpoint_and_joins_the_uninterrupte
     journal_dir = None
     deadline = time.time() + 600
     while thread.is_alive() and time.time() < deadline and not killed_at:
-        runs = tmp_path / "killed" / "ray_results"
-        if journal_dir is None and runs.is_dir():
-            found = [p / "journal" for p in runs.iterdir() if (p / "journal").is_dir()]
+        runs = tmp_path / "run" / "ray_results"
+        if journal_dir is None:
+            found = [p / "journal" for p in runs.iterdir() if p.name != clean["run"] and (p / "journal").is_dir()]
             journal_dir = str(found[0]) if found else None
         steps = _journal(journal_dir) if journal_dir else []
         snapshot = os.path.join(os.path.dirname(journal_dir), "checkpoint_manager_snapshot.json") if journal_dir else ""
