@@ -281,7 +281,8 @@ def run(tools_uri: str, examples_uri: str, out_uri: str, *, scenarios_uri: str |
         kind, path, k, n = work[i]
         name = sh.shard_name(k, n)
         outs = [s for s in _FROM[kind] if s in active]
-        if all(sh.shard_exists(text_uri[s], name) for s in outs):
+        # done only when every output and its quarantine shard exist: a kill can fall between the two writes
+        if all(sh.shard_exists(text_uri[s], name) and sh.shard_exists(text_uri[s] + "_quarantine", name) for s in outs):
             return {"shard": i, "written": False}
         cat, tool_map = ray.get(state)
         builder = Rows(cat, tool_map, retrieval_labels=retrieval_labels, dev_fraction=dev_fraction,

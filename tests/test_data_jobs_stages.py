@@ -56,6 +56,14 @@ def test_rows_use_the_models_token_ids_and_mask_all_but_the_answer(synthetic):
     assert f"<<{agent[0]['tool_ids'][0]}>>" in msgs[2]["content"] and json.loads(msgs[3]["content"])
     assert read_manifest(out["tokens"]["agent"]["uri"])["kind"] == "stage.agent.tokens"
 
+    # a kill between a shard's rows and its quarantine shard: the rerun writes the missing quarantine shard
+    lost = root / "out" / "text" / "agent_quarantine" / "part-00000-of-00002.parquet"
+    kept = lost.read_bytes()
+    lost.unlink()
+    again = run(syn["tools"], syn["examples"], str(root / "out"), model_dir=model_dir, max_len=256, dev_fraction=0.2,
+                tokenize_concurrency=1)
+    assert lost.read_bytes() == kept and again["text"] == out["text"]
+
 
 def test_multi_label_queries_get_every_relevant_tool_as_a_target(synthetic):
     """A query with three relevant tools: one row with three slot targets (multi), or three rows (pair)."""
