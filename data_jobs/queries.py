@@ -664,7 +664,8 @@ def _counts(examples_uri: str, quarantine_uri: str, n_tools: int, target: int) -
     }
 
 
-def run(tools_uri: str, out_uri: str, *, seed: int = 0, schema_per_tool: int = SCHEMA_PER_TOOL, llm_per_tool: int = 8,
+def run(tools_uri: str, out_uri: str, *, seed: int = 0, schema_per_tool: int = SCHEMA_PER_TOOL,
+        llm_per_tool: int = 8,
         llm_fraction: float = 1.0, samples_per_prompt: int = 4, multi_per_tool: int = 1, multi_max_tools: int = 3,
         model: str = "embedded",
         engine: str = "hf", roundtrip: str = "bm25", roundtrip_k: int = 10, test_fraction: float = 0.1,

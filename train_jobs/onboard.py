@@ -283,7 +283,8 @@ def report_markdown(summary: dict, eval_md: str) -> str:
 def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolgen_retrieval",
         overrides: dict | None = None, model: str | None = None, minutes: float | None = None,
         max_steps: int | None = None, seed: int = 0, query_model: str = "embedded",
-        schema_per_tool: int = SCHEMA_PER_TOOL, llm_per_tool: int = 4, llm_fraction: float = 1.0, multi_per_tool: int = 1, roundtrip: str = "bm25",
+        schema_per_tool: int = SCHEMA_PER_TOOL, llm_per_tool: int = 4, llm_fraction: float = 1.0,
+        multi_per_tool: int = 1, roundtrip: str = "bm25",
         roundtrip_k: int = 10, test_fraction: float = 0.1, user_queries: str | None = None,
         real_queries: str | None = None, eval_limit: int | None = 1000, eval_batch_size: int = 16,
         query_threads: int = 1, dedupe_threshold: float = 0.8) -> dict:

@@ -131,8 +131,8 @@ def finetune_minilm(
     stops at ``epochs``, ``max_steps`` or ``time_budget_s``, whichever comes first — or, with ``dev``
     pairs and the ``candidates`` (every tool text), when dev acc@1 over the candidates (a query's top tool
     is right when it is any of the query's tools) has not improved for ``patience`` evaluations; the
-    best weights on dev are the ones saved. Returns the training
-    summary (also written to ``out_dir/toolfoundry_finetune.json``).
+    best weights on dev are the ones saved. Returns the training summary (also written to
+    ``out_dir/toolfoundry_finetune.json``).
     """
     if not pairs:
         raise InputError("train pairs", "no (query, tool) pairs", "a non-empty train split")
