@@ -287,7 +287,8 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
         multi_per_tool: int = 1, roundtrip: str = "bm25",
         roundtrip_k: int = 10, test_fraction: float = 0.1, user_queries: str | None = None,
         real_queries: str | None = None, eval_limit: int | None = 1000, eval_batch_size: int = 16,
-        query_threads: int = 1, dedupe_threshold: float = 0.8) -> dict:
+        query_threads: int = 1, query_engine: str = "hf", query_dtype: str = "float32",
+        dedupe_threshold: float = 0.8) -> dict:
     """Onboard ``catalog`` into ``out`` (see the module doc); returns the report's summary."""
     from data_jobs import dedupe as dedupe_job
     from data_jobs import ingest as ingest_job
@@ -334,7 +335,8 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
     # 2. queries
     qparams = dict(seed=seed, schema_per_tool=schema_per_tool, llm_per_tool=llm_per_tool, llm_fraction=llm_fraction,
                    multi_per_tool=multi_per_tool, model=query_model, roundtrip=roundtrip, roundtrip_k=roundtrip_k,
-                   test_fraction=test_fraction, user_queries=user_queries, threads=query_threads)
+                   test_fraction=test_fraction, user_queries=user_queries, threads=query_threads,
+                   engine=query_engine, dtype=query_dtype)
     q_key = _digest("queries", tools_hash, qparams, fingerprint(user_queries) if user_queries else None)
     q_out = os.path.join(data_dir, "queries")
     queries = run_step(state, 2, "queries", q_key, [os.path.join(q_out, "examples", "manifest.json")],
@@ -449,6 +451,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--real-queries", default=None, help="JSONL {query, tool}: real queries to evaluate on")
     p.add_argument("--eval-limit", type=int, default=1000, help="queries per evaluation set (evenly spaced)")
     p.add_argument("--query-threads", type=int, default=1, help="CPU threads per query-writing LLM actor")
+    p.add_argument("--query-engine", default="hf", choices=("hf", "vllm"),
+                   help="hf: transformers in an actor pool; vllm: ray.data.llm on GPUs")
+    p.add_argument("--query-dtype", default="float32", choices=("float32", "bfloat16"),
+                   help="dtype of the query-writing LLM (bfloat16 is faster on CPUs with bf16 support)")
 
 
 def run_from_args(a: argparse.Namespace) -> int:
@@ -459,5 +465,6 @@ def run_from_args(a: argparse.Namespace) -> int:
         schema_per_tool=a.schema_per_tool, llm_per_tool=a.llm_per_tool, llm_fraction=a.llm_fraction,
         multi_per_tool=a.multi_per_tool, roundtrip=a.roundtrip, roundtrip_k=a.roundtrip_k,
         test_fraction=a.test_fraction, user_queries=a.user_queries, real_queries=a.real_queries,
-        eval_limit=a.eval_limit, query_threads=a.query_threads)
+        eval_limit=a.eval_limit, query_threads=a.query_threads, query_engine=a.query_engine,
+        query_dtype=a.query_dtype)
     return 0
