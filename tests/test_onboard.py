@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 
 import pytest
 
@@ -50,9 +51,11 @@ def test_the_training_budget_is_split_over_the_stages(tmp_path):
 
 
 def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
+    from toolfoundry import storage
     from toolfoundry.catalog import Catalog
+    from toolfoundry.schema import EXAMPLE_SCHEMA, examples_from_table
     from toolfoundry.synth import generate_tools
-    from train_jobs.onboard import run
+    from train_jobs.onboard import THIN_TOOL_ROWS, run
 
     tools = generate_tools(20, seed=11)
     catalog = _write(tmp_path / "tools.json", [t.to_openai() for t in tools])
@@ -73,6 +76,12 @@ def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
         assert set(table) == {"toolgen (onboarded)", "bm25", "minilm-zero-shot"}
     assert summary["real_query_problems"] and "unknown_tool" in summary["real_query_problems"][0]
     assert [s["step"] for s in summary["steps"]] == ["ingest", "queries", "dedupe", "train", "eval"]
+    # tools left with too few training requests after dedupe are listed and flagged
+    kept = examples_from_table(storage.read_table(str(out / "data" / "examples"), EXAMPLE_SCHEMA))
+    counts = Counter(t for e in kept if e.split == "train" for t in e.relevant_tool_ids)
+    served = [t.id for t in Catalog.load(str(out / "model")).tools]
+    assert summary["thin_tools"] == sorted(t for t in served if counts[t] < THIN_TOOL_ROWS)
+    assert any("training requests after dedupe" in f for f in summary["flags"]) == bool(summary["thin_tools"])
 
     capsys.readouterr()
     again = run(catalog, str(out), **opts)  # a rerun: every step is skipped

@@ -21,7 +21,8 @@ For the user who arrives with a catalog and nothing else (an OpenAI ``tools`` li
 5. **eval**: the trained model beside BM25 and MiniLM zero-shot on the held-out synthetic queries and,
    with ``--real-queries``, on the real ones (same queries for every system).
 6. **report**: ``OUT/report.md`` and ``OUT/report.json`` (steps and wall times, query counts and
-   rejects, training, the evaluation tables, flags when the model loses to a baseline, how to serve).
+   rejects, training, the evaluation tables, flags when the model loses to a baseline or a tool is
+   left with fewer than ``THIN_TOOL_ROWS`` training requests, how to serve).
 
 Every step records itself in ``OUT/onboard_state.json`` with a key made of its inputs; a rerun skips
 the steps whose key is unchanged and whose outputs exist, the data jobs resume their unfinished
@@ -36,11 +37,13 @@ import hashlib
 import json
 import os
 import time
+from collections import Counter
 
 from data_jobs.queries import SCHEMA_PER_TOOL
 from toolfoundry.errors import InputError
 
 STEPS = ("ingest", "queries", "dedupe", "train", "eval", "report")
+THIN_TOOL_ROWS = 5  # fewer training requests than this after dedupe: the report flags the tool
 STATE_FILE = "onboard_state.json"
 CATALOG_FORMATS = ("openai", "mcp", "toolbench", "metatool", "beir", "bfcl")
 EVAL_METRICS = ["acc@1", "ndcg@1", "ndcg@3", "ndcg@5", "recall@5", "hallucination_rate", "latency_ms_per_query"]
@@ -268,6 +271,10 @@ def report_markdown(summary: dict, eval_md: str) -> str:
             rej = ", ".join(f"{k} {n}" for k, n in sorted(v["rejected"].items(), key=lambda kv: -kv[1])) or "–"
             lines.append(f"| {g} | {v['candidates']} | {v['accepted']} | "
                          f"{100 * (v['acceptance_rate'] or 0):.1f}% | {rej} |")
+    if summary.get("thin_tools"):
+        lines += ["", f"**{len(summary['thin_tools'])} tools have fewer than {THIN_TOOL_ROWS} training requests "
+                  f"after dedupe** (first: {', '.join(summary['thin_tools'][:5])}): give them `--user-queries` or "
+                  "use a stronger `--query-model`."]
     lines += ["", "## Training", ""]
     for st in summary["training"]:
         lines.append(f"- {st['stage']}: {st['steps']} steps, stopped by {st['stopped_by']}, loss {st['loss']:.4f}, "
@@ -364,6 +371,8 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
     examples = examples_from_table(storage.read_table(d_out, EXAMPLE_SCHEMA))
     test = [e for e in examples if e.split == "test"]
     train_rows = sum(1 for e in examples if e.split == "train")
+    per_tool = Counter(t for e in examples if e.split == "train" for t in e.relevant_tool_ids)
+    thin = sorted(t.id for t in tools if per_tool[t.id] < THIN_TOOL_ROWS)
 
     # 4. train
     model_dir = os.path.join(out, "model")
@@ -409,7 +418,11 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
                        "dropped": deduped["dropped_counts"]},
             "train_rows": train_rows, "test_rows": len(test), "training": trained["stages"],
             "evaluation": {name: _table(eval_report, name) for name in evaluated["sets"]},
-            "flags": eval_report.get("flags", []), "real_query_problems": real_problems,
+            "flags": eval_report.get("flags", []) + ([
+                f"{len(thin)} tools have fewer than {THIN_TOOL_ROWS} training requests after dedupe (first: "
+                f"{', '.join(thin[:5])}); their retrieval rests on memorization: give them --user-queries or "
+                f"use a stronger --query-model"] if thin else []),
+            "thin_tools": thin, "real_query_problems": real_problems,
             "steps": steps, "wall_seconds": round(sum(s["seconds"] for s in steps), 1),
         }
         with open(os.path.join(out, "report.json"), "w", encoding="utf-8") as handle:
