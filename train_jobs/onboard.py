@@ -251,6 +251,13 @@ def _table(report: dict, set_prefix: str) -> dict[str, dict[str, float]]:
     return out
 
 
+def thin_tools_flag(thin: list[str]) -> str:
+    """The flag (report.json, report.md, console) for tools left with too few training requests."""
+    return (f"{len(thin)} tools have fewer than {THIN_TOOL_ROWS} training requests after dedupe (first: "
+            f"{', '.join(thin[:5])}); their retrieval rests on memorization: give them --user-queries or use a "
+            "stronger --query-model")
+
+
 def report_markdown(summary: dict, eval_md: str) -> str:
     q = summary["queries"]
     lines = ["# toolfoundry onboarding report", "",
@@ -272,9 +279,7 @@ def report_markdown(summary: dict, eval_md: str) -> str:
             lines.append(f"| {g} | {v['candidates']} | {v['accepted']} | "
                          f"{100 * (v['acceptance_rate'] or 0):.1f}% | {rej} |")
     if summary.get("thin_tools"):
-        lines += ["", f"**{len(summary['thin_tools'])} tools have fewer than {THIN_TOOL_ROWS} training requests "
-                  f"after dedupe** (first: {', '.join(summary['thin_tools'][:5])}): give them `--user-queries` or "
-                  "use a stronger `--query-model`."]
+        lines += ["", thin_tools_flag(summary["thin_tools"])]
     lines += ["", "## Training", ""]
     for st in summary["training"]:
         lines.append(f"- {st['stage']}: {st['steps']} steps, stopped by {st['stopped_by']}, loss {st['loss']:.4f}, "
@@ -418,10 +423,7 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
                        "dropped": deduped["dropped_counts"]},
             "train_rows": train_rows, "test_rows": len(test), "training": trained["stages"],
             "evaluation": {name: _table(eval_report, name) for name in evaluated["sets"]},
-            "flags": eval_report.get("flags", []) + ([
-                f"{len(thin)} tools have fewer than {THIN_TOOL_ROWS} training requests after dedupe (first: "
-                f"{', '.join(thin[:5])}); their retrieval rests on memorization: give them --user-queries or "
-                f"use a stronger --query-model"] if thin else []),
+            "flags": eval_report.get("flags", []) + ([thin_tools_flag(thin)] if thin else []),
             "thin_tools": thin, "real_query_problems": real_problems,
             "steps": steps, "wall_seconds": round(sum(s["seconds"] for s in steps), 1),
         }
