@@ -192,14 +192,19 @@ class Router:
         """Greedy decoding with a grammar matcher that may already have accepted a prefix."""
         xgr = self.grammars.xgr
         bitmask = xgr.allocate_token_bitmask(1, self.grammars.info.vocab_size)
+        # the matcher fills the mask on the CPU; it is applied where the logits are, so on a GPU a few
+        # kilobytes of mask travel per token and the vocabulary's logits stay on the device
+        device_mask = bitmask if logits.device.type == "cpu" else bitmask.to(logits.device)
         out = []
         for _ in range(self.max_new_tokens):
             matcher.fill_next_token_bitmask(bitmask)
-            scores = logits.unsqueeze(0).to("cpu", copy=True)  # the bitmask is applied on the CPU
+            if device_mask is not bitmask:
+                device_mask.copy_(bitmask)
+            scores = logits.unsqueeze(0).clone()
             width = scores.shape[-1]
             if width < self.grammars.info.vocab_size:  # tokenizers may pad the vocabulary
                 scores = torch.nn.functional.pad(scores, (0, self.grammars.info.vocab_size - width), value=-1e9)
-            xgr.apply_token_bitmask_inplace(scores, bitmask)
+            xgr.apply_token_bitmask_inplace(scores, device_mask)
             token = int(scores[0].argmax())
             if not matcher.accept_token(token):
                 raise RuntimeError(f"the grammar refused its own allowed token {token}")
