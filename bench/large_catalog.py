@@ -7,6 +7,10 @@ hierarchical codes with ``--hierarchical``), adding one token per tool with its 
 initialisation and saving the model, one training step of the ToolGen retrieval loss (top layers +
 tool rows, batch of 16 queries) and one retrieval forward with a masked top-5 over all 47,000 tool
 tokens, beside the same forward against a 200-tool catalog.
+
+``--device cuda`` runs the training step and the retrievals on a GPU (bf16 autocast). Where the
+embedded weights cannot travel, ``--random-from DIR`` builds the base model from DIR's config.json and
+tokenizer with random weights: the same shapes and therefore the same costs, meaningless rankings.
 """
 
 from __future__ import annotations
@@ -33,9 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="runs/large_catalog")
     p.add_argument("--hierarchical", action="store_true", help="also build hierarchical codes (MiniLM + k-means)")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    p.add_argument("--device", default="cpu", help="cpu or cuda: where the training step and retrievals run")
+    p.add_argument("--random-from", default=None, metavar="DIR",
+                   help="a model folder with config.json and a tokenizer: random weights of that shape as the base")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     from toolfoundry.catalog import Catalog
     from toolfoundry.encoding import ChatEncoder
@@ -58,8 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     catalog = timed("catalog (atomic indexing)", lambda: Catalog.from_tools(tools))
     if a.hierarchical:
         timed("catalog (hierarchical: MiniLM + k-means)", lambda: Catalog.from_tools(tools, "hierarchical"))
+    base_source = "embedded"
+    if a.random_from:
+        base_source = os.path.join(a.out, "random_base")
+        torch.manual_seed(0)
+        AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(a.random_from)).save_pretrained(base_source)
+        AutoTokenizer.from_pretrained(a.random_from).save_pretrained(base_source)
     model_dir = os.path.join(a.out, "init_model")
-    timed("add tokens, document-mean init, save model", lambda: prepare_initial_model("embedded", catalog, model_dir))
+    timed("add tokens, document-mean init, save model", lambda: prepare_initial_model(base_source, catalog, model_dir))
     size_mb = sum(os.path.getsize(os.path.join(model_dir, f)) for f in os.listdir(model_dir)) / 2**20
 
     model = timed("load the model", lambda: AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32))
@@ -72,14 +85,16 @@ def main(argv: list[str] | None = None) -> int:
         query = generate_query_records(tools[i], 1, 0)[0].query
         enc = encoder.encode(retrieval_messages(query, tokens[i]))
         rows.append({"input_ids": enc.input_ids, "labels": enc.labels, "slot_targets": [i], "weight": 1.0})
-    batch = collate(rows, tokenizer.pad_token_id, len(catalog))
+    batch = {k: v.to(a.device) if torch.is_tensor(v) else v
+             for k, v in collate(rows, tokenizer.pad_token_id, len(catalog)).items()}
+    model.to(a.device)
     trow, head = install_tool_rows(model, len(catalog.new_vocabulary()))
     model, base, tool_params = make_trainable(model, trow, head, Trainable(profile="top_layers", top_layers=6))
     loss_fn = StageLoss(model, trow, head, "tool_slot")
     opt = torch.optim.AdamW([{"params": base, "lr": 3e-4}, {"params": tool_params, "lr": 3e-3}])
 
     def step():
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.autocast(torch.device(a.device).type, dtype=torch.bfloat16):
             loss, _, _ = loss_fn(**batch)
         loss.backward()
         opt.step()
@@ -89,18 +104,20 @@ def main(argv: list[str] | None = None) -> int:
     timed("training step 1 (16 queries, top 6 layers)", step)
     timed("training step 2", step)
 
-    retriever = ToolRetriever(AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16), tokenizer, catalog)
+    del model, opt, loss_fn
+    retriever = ToolRetriever(AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).to(a.device),
+                              tokenizer, catalog)
     queries = [generate_query_records(tools[i], 1, 1)[0].query for i in picks]
     retriever.retrieve(queries[:2], 5)
     timed(f"retrieve top-5 over {a.num_tools} tools (16 queries)", lambda: retriever.retrieve(queries, 5))
     small = Catalog.from_tools(tools[:200])
     small_dir = os.path.join(a.out, "init_model_200")
-    prepare_initial_model("embedded", small, small_dir)
-    small_retriever = ToolRetriever(AutoModelForCausalLM.from_pretrained(small_dir, dtype=torch.bfloat16),
+    prepare_initial_model(base_source, small, small_dir)
+    small_retriever = ToolRetriever(AutoModelForCausalLM.from_pretrained(small_dir, dtype=torch.bfloat16).to(a.device),
                                     load_tokenizer(small_dir), small)
     small_retriever.retrieve(queries[:2], 5)
     timed("retrieve top-5 over 200 tools (16 queries)", lambda: small_retriever.retrieve(queries, 5))
-    result = {"num_tools": a.num_tools, "timings_s": timings, "model_dir_mib": round(size_mb, 1),
+    result = {"num_tools": a.num_tools, "device": a.device, "random_weights": bool(a.random_from), "timings_s": timings, "model_dir_mib": round(size_mb, 1),
               "peak_rss_gib": round(peak_gib(), 2), "load_average": os.getloadavg()[0]}
     print(json.dumps(result, indent=2))
     with open(os.path.join(a.out, "result.json"), "w") as f:

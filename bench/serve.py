@@ -4,6 +4,10 @@
     .venv/bin/python bench/serve.py --model-200 runs/bench_serve/smollm_200 \\
         --model-47k runs/bench_serve/smollm_47k --json runs/bench_serve/results.json
 
+The in-process sections (``engine``, ``catalog``, ``decoding``) take ``--device cuda --dtype bfloat16``
+to run on a GPU; ``bench/large_catalog.py --random-from DIR --device cuda`` builds their models there
+from a config and tokenizer alone when the weights cannot travel (speed does not depend on them).
+
 Every comparison is measured in the same run against its baseline and printed as a ratio:
 
 - ``load``: one model replica, closed-loop clients (async httpx, on the same machine) at concurrency
@@ -13,6 +17,9 @@ Every comparison is measured in the same run against its baseline and printed as
 - ``overload``: 128 clients on retrieve against one replica (``max_ongoing_requests`` 32,
   ``max_queued_requests`` 32): status codes, how fast 503s come back, throughput against the peak of
   ``load``, and ``/healthz`` sampled every 250 ms throughout. Clients honour ``Retry-After``;
+- ``engine`` (in-process, the replica's ``ToolEngine``): retrieve throughput at batch sizes 1 / 4 / 16 /
+  32 on the same queries (what ``@serve.batch`` can buy on this device, without HTTP or Ray in the way),
+  and route latency one request at a time;
 - ``catalog`` (in-process, one thread): top-5 retrieval by one forward + masked top-k against trie beam
   search (5 beams) on the same queries, at 200 and at 47k tools: ms/query, same-top-5 rate, ratios;
 - ``decoding`` (in-process, one thread): argument decoding under the tool's grammar against
@@ -200,6 +207,37 @@ def scrape_metrics() -> dict:
     return {"port": port, "names": names}
 
 
+# =================================================================================== engine
+def engine_section(args, results: dict) -> None:
+    import torch
+
+    from serve.engine import RouteJob, ToolEngine
+
+    torch.set_num_threads(1)
+    engine = ToolEngine(args.model_200, args.dtype, args.device, max_new_tokens=args.max_new_tokens)
+    qs = queries_for(args.model_200, 256)
+    engine.retrieve(qs[:32], [5] * 32)  # warm-up: allocator, kernels
+    rows = {}
+    for size in (1, 4, 16, 32):
+        t = time.perf_counter()
+        for i in range(0, len(qs), size):
+            engine.retrieve(qs[i:i + size], [5] * len(qs[i:i + size]))
+        rows[size] = len(qs) / (time.perf_counter() - t)
+        print(f"[bench] engine retrieve, batches of {size}: {rows[size]:.1f} queries/s", flush=True)
+    latencies, tokens = [], 0
+    engine.route([RouteJob(query=qs[0])])
+    for q in qs[: args.route_queries]:
+        t = time.perf_counter()
+        out = engine.route([RouteJob(query=q)])[0]
+        latencies.append((time.perf_counter() - t) * 1000)
+        tokens += out["completion_tokens"] if isinstance(out, dict) else 0
+    results["engine"] = {"device": str(engine.model.device), "dtype": engine.dtype,
+                         "retrieve_qps": rows, "batch16_over_1": rows[16] / rows[1], "batch32_over_1": rows[32] / rows[1],
+                         "route_p50_ms": pct(latencies, 50), "route_p95_ms": pct(latencies, 95),
+                         "route_calls": len(latencies), "route_completion_tokens": tokens}
+    print(f"[bench] engine: {results['engine']}", flush=True)
+
+
 # ================================================================================== catalog
 def catalog_section(args, results: dict) -> None:
     import torch
@@ -209,7 +247,7 @@ def catalog_section(args, results: dict) -> None:
     torch.set_num_threads(1)
     out = {}
     for label, model_dir in (("200", args.model_200), ("47k", args.model_47k)):
-        retriever = ToolRetriever.from_pretrained(model_dir, "float32")
+        retriever = ToolRetriever.from_pretrained(model_dir, args.dtype, device=args.device)
         qs = queries_for(args.model_200, args.catalog_queries)  # the same queries at both sizes
         retriever.retrieve(qs[:2], 5)
         retriever._retrieve_beam(qs[:1], 5)
@@ -244,33 +282,38 @@ def decoding_section(args, results: dict) -> None:
     from toolfoundry.synth import generate_query_records
 
     torch.set_num_threads(1)
-    engine = ToolEngine(args.model_200, "float32", "cpu", max_new_tokens=args.max_new_tokens)
+    engine = ToolEngine(args.model_200, args.dtype, args.device, max_new_tokens=args.max_new_tokens)
     router = engine.router
     tools = list(engine.catalog.tools)[: args.decode_calls]
-    constrained_s = unconstrained_s = compile_s = 0.0
-    tokens = 0
-    for tool in tools:
+
+    def one(tool) -> tuple[float, float, float, int]:
+        """(grammar compile s, constrained decoding s, unconstrained decoding s of the same tokens, tokens)"""
         query = generate_query_records(tool, 1, 0)[0].query
         ids = router.encoder.prompt(prompts.select_messages(query, [tool]))
         prefix = router.encoder.answer_ids('{"name": ' + json.dumps(tool.name) + ', "arguments":', close=False)
         t = time.perf_counter()
         router.grammars.compile(call_schema([tool]))
-        compile_s += time.perf_counter() - t
+        compile_s = time.perf_counter() - t
         logits, past = router._forward(ids + prefix)
         matcher = router.grammars.matcher(call_schema([tool]))
         for token in prefix:
             matcher.accept_token(token)
         t = time.perf_counter()
         out, _ = router._decode_from(matcher, logits, past)
-        constrained_s += time.perf_counter() - t
+        constrained_s = time.perf_counter() - t
         # the same tokens, decoded greedily without any grammar: the same forwards and argmaxes, no mask
         logits, past = router._forward(ids + prefix)
         t = time.perf_counter()
         for token in out:
             int(logits.argmax())
             logits, past = router._forward([token], past)
-        unconstrained_s += time.perf_counter() - t
-        tokens += len(out)
+        return compile_s, constrained_s, time.perf_counter() - t, len(out)
+
+    # one untimed pass first: it pays what a process pays once (on a GPU the bitmask kernel's compile;
+    # without it an H100 run read 1.36x, the same calls again 1.02x)
+    one(tools[0])
+    router.grammars.cache.clear()
+    compile_s, constrained_s, unconstrained_s, tokens = map(sum, zip(*(one(tool) for tool in tools)))
     results["decoding"] = {"calls": len(tools), "tokens": tokens, "constrained_ms_per_call": constrained_s * 1000 / len(tools),
                            "unconstrained_ms_per_call": unconstrained_s * 1000 / len(tools),
                            "ratio": constrained_s / unconstrained_s,
@@ -340,6 +383,14 @@ def tables(results: dict) -> str:
         h = o["healthz"]
         lines += [f"| /healthz samples, statuses | {h['n']}, {h['codes']} |",
                   f"| /healthz p50 / max ms | {h['p50_ms']:.0f} / {h['max_ms']:.0f} |", ""]
+    if "engine" in results:
+        e = results["engine"]
+        lines += [f"| in-process retrieve ({e['device']}, {e['dtype']}) | batch 1 | 4 | 16 | 32 | 16 / 1 | 32 / 1 |",
+                  "|---|---:|---:|---:|---:|---:|---:|",
+                  "| queries/s | " + " | ".join(f"{e['retrieve_qps'][b]:.1f}" for b in (1, 4, 16, 32))
+                  + f" | {e['batch16_over_1']:.2f}x | {e['batch32_over_1']:.2f}x |",
+                  f"\nroute, one request at a time: p50 {e['route_p50_ms']:.0f} ms, p95 {e['route_p95_ms']:.0f} ms "
+                  f"({e['route_calls']} requests, {e['route_completion_tokens']} call tokens)", ""]
     if "catalog" in results:
         c = results["catalog"]
         lines += ["| catalog | tools | forward + masked top-k ms/query | trie beam search (5 beams) ms/query | "
@@ -371,7 +422,10 @@ def main() -> int:
     parser.add_argument("--model-47k", default="runs/bench_serve/smollm_47k")
     parser.add_argument("--serve-model", default=None, help="the model directory the Serve sections load "
                         "(default: --model-200)")
-    parser.add_argument("--sections", default="load,catalog,decoding,fuzz")
+    parser.add_argument("--sections", default="load,engine,catalog,decoding,fuzz")
+    parser.add_argument("--device", default="cpu", help="where the in-process sections run (cpu, cuda)")
+    parser.add_argument("--dtype", default="float32", help="the in-process sections' dtype (float32, bfloat16)")
+    parser.add_argument("--route-queries", type=int, default=8)
     parser.add_argument("--port", type=int, default=18400)
     parser.add_argument("--warmup-s", type=float, default=5)
     parser.add_argument("--measure-s", type=float, default=20)
@@ -386,6 +440,8 @@ def main() -> int:
     results: dict = {"args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
                      "loadavg_start": os.getloadavg()}
     os.makedirs(args.work, exist_ok=True)
+    if "engine" in sections:
+        engine_section(args, results)
     if "catalog" in sections:
         catalog_section(args, results)
     if "decoding" in sections:
