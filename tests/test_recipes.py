@@ -21,6 +21,9 @@ def test_the_documented_recipes_exist_and_parse():
     assert stages["toolgen"] == ["memorization", "retrieval", "agent"]
     assert stages["gentool"] == ["gentool_rank", "gentool_select"]
     assert stages["gentool_single"] == ["gentool_select"]
+    gpu = load_config(recipe_path("gentool_gpu"), RecipeConfig)  # the same stages, whole epochs on GPUs
+    assert stages["gentool_gpu"] == stages["gentool"] and gpu.train.use_gpu
+    assert all(s.epochs >= 1 and s.budget.minutes is None for s in gpu.train.stages)
     assert set(stages["router"]) >= {"memorization", "retrieval", "gentool_rank", "gentool_select"}
 
 
