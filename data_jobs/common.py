@@ -65,12 +65,13 @@ def prepare_output(uri: str, plan: dict, num_shards: int) -> None:
     prepare_dataset(uri, plan, {sh.shard_name(i, num_shards) for i in range(num_shards)})
 
 
-def run_shards(num_shards: int, produce: Callable[[int], dict], *, num_cpus_per_task: float = 1.0) -> list[dict]:
+def run_shards(num_shards: int, produce: Callable[[int], dict], *, num_cpus_per_task: float = 1.0,
+               max_tasks: int | None = None) -> list[dict]:
     """Run ``produce(shard_index) -> stats dict`` for every shard as Ray Data tasks.
 
     The dataset is the list of shard indices (in memory: ``from_items``, no read tasks); each batch
     is one shard, so a task produces and writes exactly one shard and returns one small stats row.
-    Only those rows come back to the driver.
+    Only those rows come back to the driver. ``max_tasks`` caps how many run at once.
     """
     import ray
 
@@ -79,7 +80,8 @@ def run_shards(num_shards: int, produce: Callable[[int], dict], *, num_cpus_per_
         return pa.Table.from_pylist([{"stats": json.dumps(r, sort_keys=True)} for r in rows])
 
     ds = ray.data.from_items([{"id": k} for k in range(num_shards)], override_num_blocks=num_shards).map_batches(
-        _batch, batch_size=1, batch_format="numpy", num_cpus=num_cpus_per_task
+        _batch, batch_size=1, batch_format="numpy", num_cpus=num_cpus_per_task,
+        compute=ray.data.TaskPoolStrategy(size=max_tasks) if max_tasks else None,
     )
     stats = [json.loads(r["stats"]) for r in ds.take_all()]
     return sorted(stats, key=lambda r: r["shard"])

@@ -26,7 +26,9 @@ with no target, tools missing from the catalog, calls the tool refuses and rows 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
 
 import pyarrow as pa
@@ -162,7 +164,11 @@ class Rows:
 
 
 class Tokenize:
-    """Ray Data actor: text stage shards → token shards (ids, labels, slot targets), written atomically."""
+    """Text stage shards → token shards (ids, labels, slot targets), written atomically.
+
+    One per worker process and model (:func:`_tokenizer_state`): the stage job's tokenizing tasks
+    reuse it, so a process loads the tokenizer once however many shards and runs it serves. (A Ray
+    Data actor pool per run paid 10-15 s of actor start-up on every run, even for a few rows.)"""
 
     def __init__(self, model_dir: str, tool_ids: list[str], max_len: int):
         from toolfoundry.encoding import ChatEncoder
@@ -193,15 +199,34 @@ class Tokenize:
                         "labels": enc.labels, "slot_targets": slots, "weight": r["weight"]})
         return out, bad
 
-    def __call__(self, batch: dict) -> dict:
-        results = []
-        for src, dst, name in zip(batch["src"], batch["dst"], batch["name"]):
-            table = pq.read_table(src, filesystem=resolve(src)[0])
-            out, bad = self.encode_table(table, src)
-            sh.write_shard(pa.Table.from_pylist(out, schema=TOKEN_SCHEMA), dst, name)
-            sh.write_shard(pa.Table.from_pylist(bad, schema=QUARANTINE_SCHEMA), dst.rstrip("/") + "_quarantine", name)
-            results.append(json.dumps({"dst": dst, "name": name, "rows": len(out), "quarantined": len(bad)}))
-        return {"result": results}
+    def write(self, src: str, dst: str, name: str) -> dict:
+        """Tokenize the text shard ``src`` into shard ``name`` of ``dst`` (and of its quarantine)."""
+        table = pq.read_table(src, filesystem=resolve(src)[0])
+        out, bad = self.encode_table(table, src)
+        sh.write_shard(pa.Table.from_pylist(out, schema=TOKEN_SCHEMA), dst, name)
+        sh.write_shard(pa.Table.from_pylist(bad, schema=QUARANTINE_SCHEMA), dst.rstrip("/") + "_quarantine", name)
+        return {"dst": dst, "name": name, "rows": len(out), "quarantined": len(bad)}
+
+
+def _model_stamp(model_dir: str) -> tuple:
+    """What a cached tokenizer of ``model_dir`` depends on: the folder's files and their times (a
+    model rewritten in place is loaded again); names like 'embedded' and URIs stand for themselves."""
+    if not os.path.isdir(model_dir):
+        return ()
+    return tuple(sorted((f, os.stat(os.path.join(model_dir, f)).st_mtime_ns) for f in os.listdir(model_dir)
+                        if f.startswith(("tokenizer", "special_tokens", "catalog", "added_tokens"))))
+
+
+@functools.lru_cache(maxsize=4)
+def _tokenizer_state(model_dir: str, tool_ids: tuple[str, ...], max_len: int, stamp: tuple) -> Tokenize:
+    return Tokenize(model_dir, list(tool_ids), max_len)
+
+
+@functools.lru_cache(maxsize=4)
+def _plain_tokenizer(model_dir: str, stamp: tuple):
+    from toolfoundry.modeling import load_tokenizer
+
+    return load_tokenizer(model_dir)
 
 
 def _model_path(model_dir: str) -> str:
@@ -214,8 +239,6 @@ def _model_path(model_dir: str) -> str:
 def _catalog_for(model_dir: str | None, tool_ids: list[str], tools: dict[str, Tool] | None = None) -> Catalog:
     """The model directory's catalog (it decides every tool's token string); an atomic catalog of the
     given tools when the source is a base model without one."""
-    import os
-
     if model_dir and os.path.isfile(os.path.join(_model_path(model_dir), "catalog.json")):
         return Catalog.load(_model_path(model_dir))
     if tools is None:  # token strings of the atomic scheme need only the ids
@@ -226,9 +249,10 @@ def _catalog_for(model_dir: str | None, tool_ids: list[str], tools: dict[str, To
 def _chunker(model_dir: str | None, max_tokens: int):
     if not model_dir:
         return None
-    from toolfoundry.modeling import load_tokenizer
+    from data_jobs.stages import _plain_tokenizer  # the importable module's cache (see _tokenizer_state)
 
-    tokenizer = load_tokenizer(_model_path(model_dir))
+    path = _model_path(model_dir)
+    tokenizer = _plain_tokenizer(path, _model_stamp(path))
     return lambda tool: prompts.document_chunks(tool, max_tokens, tokenizer)
 
 
@@ -331,10 +355,17 @@ def run(tools_uri: str, examples_uri: str, out_uri: str, *, scenarios_uri: str |
     if jobs:
         if tokenize_concurrency is None:
             tokenize_concurrency = max(1, min(len(jobs), int(ray.cluster_resources().get("CPU", 2)) - 1))
-        ds = ray.data.from_items(jobs, override_num_blocks=len(jobs)).map_batches(
-            Tokenize, fn_constructor_args=(model_dir, catalog.ids, max_len), batch_size=1,
-            compute=ray.data.ActorPoolStrategy(size=tokenize_concurrency), num_cpus=1)
-        ds.materialize()
+        tool_ids = tuple(catalog.ids)
+
+        def tokenize(i: int) -> dict:
+            # imported, not referenced: run as `python -m data_jobs.stages`, this module is __main__ and
+            # its functions reach the workers by value, but a process-wide cache must be the module's
+            from data_jobs.stages import _tokenizer_state
+
+            path = _model_path(model_dir)
+            return {"shard": i, **_tokenizer_state(path, tool_ids, max_len, _model_stamp(path)).write(**jobs[i])}
+
+        run_shards(len(jobs), tokenize, max_tasks=tokenize_concurrency)
     for s in active:
         q = write_manifest(tok_uri[s] + "_quarantine", kind=f"stage.{s}.quarantine", params=plan)
         m = write_manifest(tok_uri[s], kind=f"stage.{s}.tokens", params=plan, parents=[text_uri[s]],

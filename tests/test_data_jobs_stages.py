@@ -1,6 +1,7 @@
 """Stage datasets: the only producer of training rows (prompts, token strings, label masks)."""
 
 import json
+import os
 
 import pytest
 
@@ -102,3 +103,15 @@ def test_rows_over_the_length_budget_are_quarantined_not_cut(synthetic):
     assert out["quarantined"]["retrieval"] > 0
     assert len(kept) + out["quarantined"]["retrieval"] == sum(
         1 for e in read_table(syn["examples"]).to_pylist() if e["split"] == "train")
+
+
+def test_a_process_keeps_one_tokenizer_per_model_and_loads_it_again_when_the_model_changes(tmp_path):
+    from data_jobs.stages import _model_stamp, _tokenizer_state
+
+    tools = [Tool(id=i, name=f"tool_{i}", description=f"does {i}") for i in "abc"]
+    path = prepare_initial_model("tiny-random", Catalog.from_tools(tools), str(tmp_path))
+    first = _tokenizer_state(path, ("a", "b"), 64, _model_stamp(path))
+    assert _tokenizer_state(path, ("a", "b"), 64, _model_stamp(path)) is first  # shards after the first reuse it
+    assert _tokenizer_state(path, ("a", "c"), 64, _model_stamp(path)) is not first  # another catalog
+    os.utime(os.path.join(path, "tokenizer.json"), ns=(1, 1))  # the model folder rewritten in place
+    assert _tokenizer_state(path, ("a", "b"), 64, _model_stamp(path)) is not first
