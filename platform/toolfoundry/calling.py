@@ -200,10 +200,12 @@ class Router:
             matcher.fill_next_token_bitmask(bitmask)
             if device_mask is not bitmask:
                 device_mask.copy_(bitmask)
-            scores = logits.unsqueeze(0).clone()
-            width = scores.shape[-1]
-            if width < self.grammars.info.vocab_size:  # tokenizers may pad the vocabulary
-                scores = torch.nn.functional.pad(scores, (0, self.grammars.info.vocab_size - width), value=-1e9)
+            width = logits.shape[-1]
+            if width < self.grammars.info.vocab_size:  # tokenizers may pad the vocabulary (pad copies)
+                scores = torch.nn.functional.pad(logits.unsqueeze(0), (0, self.grammars.info.vocab_size - width),
+                                                 value=-1e9)
+            else:  # the mask is applied in place: never to the caller's logits
+                scores = logits.unsqueeze(0).clone()
             xgr.apply_token_bitmask_inplace(scores, device_mask)
             token = int(scores[0].argmax())
             if not matcher.accept_token(token):
