@@ -64,6 +64,10 @@ def test_router_recipe_trains_every_stage_and_routes(scenario_data, router_run):
     assert [s["stage"] for s in result["stages"]] == [s["name"] for s in recipe["train"]["stages"]]
     assert all(s["steps"] >= 1 for s in result["stages"])
     assert all(s["dev_metric"] is not None for s in result["stages"] if s["stage"] != "memorization")
+    last = result["stages"][-1]  # its loss is lm: lower is better
+    assert last["dev_metric"] <= last["dev_last"]
+    if last["restored_step"] is not None:  # exported: the best dev evaluation's weights
+        assert last["restored_step"] < last["steps"] and last["dev_metric"] < last["dev_last"]
     catalog = Catalog.load(result["model_dir"])
     assert len(catalog) == read_table(scen["tools"]).num_rows - 1  # every tool but generate_response
     router = Router.from_pretrained(result["model_dir"], max_new_tokens=24)

@@ -217,6 +217,8 @@ def train_func(cfg: dict) -> None:
         planned = max(1, math.ceil(stage["epochs"] * steps_per_epoch))
         planned = min(planned, stage["max_steps"]) if stage["max_steps"] else planned
         refit_every, window_start = max(5, cfg["log_every"]), time.time()
+        best = _BestWeights(engine.module, higher_is_better=loss_mode == "tool_slot",
+                            enabled=budget.get("keep_best", True) and index == len(stages) - 1)
         engine.train()
         while state["step"] < state["total"] and stop_reason == "steps":
             plan = batch_plan(data.lengths, bs, seed=cfg["seed"] + index, epoch=state["epoch"], world=world)
@@ -272,6 +274,7 @@ def train_func(cfg: dict) -> None:
                     metric = dev_metric(data, loss_mode)
                     if metric is not None:
                         stop = plateau.update(metric)
+                        best.offer(metric, step)
                         state["plateau"] = plateau.state()
                         label = "acc@1" if loss_mode == "tool_slot" else "loss"
                         dev_text = f" dev {label} {metric:.2f}"
@@ -292,12 +295,18 @@ def train_func(cfg: dict) -> None:
                 continue
             break
         final_metric = dev_metric(data, loss_mode)
+        last_metric, restored = final_metric, best.restore_if_better(final_metric)
+        if restored is not None:
+            final_metric = restored["dev_metric"]
+            say(f"[train] {name}: exporting the weights of step {restored['step']} (dev {final_metric:.2f}), "
+                f"better than the last step's {last_metric:.2f}")
         seconds = elapsed_before + time.time() - started
         record = {"stage": name, "loss_mode": loss_mode, "steps": state["step"], "planned_steps": state["total"],
                   "epochs": round(state["step"] * accum / max(1, micro_per_epoch), 3), "stopped_by": stop_reason,
                   "loss": sum(losses[-20:]) / max(1, len(losses[-20:])), "seconds": round(seconds, 1),
                   "tokens_per_s": round(tokens * world / max(1e-6, time.time() - started), 1),
-                  "dev_metric": final_metric, "dev_best": plateau.best, "rows": len(data.train),
+                  "dev_metric": final_metric, "dev_best": plateau.best, "dev_last": last_metric,
+                  "restored_step": restored["step"] if restored else None, "rows": len(data.train),
                   "timing": _timing(clock, world)}
         state["history"].append(record)
         say(f"[train] {name} done: {state['step']} steps ({record['epochs']} epochs), stopped by {stop_reason}, "
@@ -310,6 +319,37 @@ def train_func(cfg: dict) -> None:
     state["done"] = True
     last = state["history"][-1] if state["history"] else {}
     report({"stages": len(stages), "timing": last.get("timing")}, "final", export=cfg.get("export", True))
+
+
+class _BestWeights:
+    """The trainable weights of a stage's best dev evaluation, kept in host memory on every worker
+    (its ZeRO-3 partition, or the whole tensors under ZeRO-0/1/2), put back at the stage's end when
+    the last step scores worse. Only for the last stage: its weights are exported and no optimizer step
+    follows, so the optimizer's own copy of the weights need not be restored. A run resumed from a
+    checkpoint keeps the best of the evaluations made after the resume."""
+
+    def __init__(self, module, higher_is_better: bool, enabled: bool):
+        self.params = [p for p in module.parameters() if p.requires_grad] if enabled else []
+        self.sign = 1.0 if higher_is_better else -1.0
+        self.metric: float | None = None
+        self.step = 0
+        self.saved: list | None = None
+
+    def _local(self) -> list:
+        return [getattr(p, "ds_tensor", p).data for p in self.params]
+
+    def offer(self, metric: float, step: int) -> None:
+        if not self.params or (self.metric is not None and self.sign * (metric - self.metric) <= 0):
+            return
+        self.metric, self.step = metric, step
+        self.saved = [t.detach().to("cpu", copy=True) for t in self._local()]
+
+    def restore_if_better(self, last: float | None) -> dict | None:
+        if self.saved is None or last is None or self.sign * (self.metric - last) <= 0:
+            return None
+        for tensor, saved in zip(self._local(), self.saved):
+            tensor.copy_(saved)
+        return {"step": self.step, "dev_metric": self.metric}
 
 
 class _Journal:

@@ -78,6 +78,8 @@ class BudgetConfig(_Strict):
     patience: int = Field(0, ge=0)  # evaluations without improvement before stopping; 0: never
     min_delta: float = Field(0.0, ge=0)
     dev_max_rows: int = Field(512, ge=1)
+    # the last stage: export the weights of its best dev evaluation when they beat the last step's
+    keep_best: bool = True
 
 
 STAGE_NAMES = ("memorization", "retrieval", "agent", "gentool_rank", "gentool_select")

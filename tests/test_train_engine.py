@@ -1,0 +1,48 @@
+"""The engine's worker-side pieces that need no Ray: keeping the best dev weights of the last stage."""
+
+import torch
+
+from train_jobs.engine import _BestWeights
+
+
+def _module():
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Linear(3, 2))
+    module[0].requires_grad_(False)  # frozen weights are neither kept nor touched
+    return module
+
+
+def test_the_best_evaluation_weights_come_back_when_the_last_step_scores_worse():
+    module = _module()
+    best = _BestWeights(module, higher_is_better=True, enabled=True)
+    best.offer(80.0, step=100)
+    at_best = [p.detach().clone() for p in module.parameters()]
+    with torch.no_grad():
+        for p in module[1].parameters():
+            p.add_(1.0)
+    best.offer(70.0, step=200)  # worse: not kept
+    restored = best.restore_if_better(75.0)
+    assert restored == {"step": 100, "dev_metric": 80.0}
+    assert all(torch.equal(a, b) for a, b in zip(at_best, module.parameters()))
+
+
+def test_the_last_weights_stay_when_they_score_at_least_as_well_or_when_disabled():
+    for enabled, last in ((True, 80.0), (True, 90.0), (False, 10.0)):
+        module = _module()
+        best = _BestWeights(module, higher_is_better=True, enabled=enabled)
+        best.offer(80.0, step=100)
+        with torch.no_grad():
+            module[1].weight.add_(1.0)
+        after = module[1].weight.detach().clone()
+        assert best.restore_if_better(last) is None
+        assert torch.equal(module[1].weight, after)
+
+
+def test_a_loss_keeps_its_lowest_value():
+    module = _module()
+    best = _BestWeights(module, higher_is_better=False, enabled=True)
+    best.offer(2.0, step=10)
+    best.offer(1.5, step=20)
+    best.offer(1.8, step=30)
+    assert best.restore_if_better(1.9) == {"step": 20, "dev_metric": 1.5}
+    assert best.restore_if_better(1.2) is None
