@@ -24,6 +24,7 @@ serve/configs/serve.yaml``, or deploy that YAML with ``serve deploy``: all three
 import asyncio
 import hashlib
 import ipaddress
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,7 +34,6 @@ from ray.serve import Application
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 
 from serve.api import Gateway, GatewaySettings, make_api
-from serve.backlog import Backlog
 from serve.engine import ApiError, RouteJob, ToolEngine, resolve_device
 from serve.live import Registry
 from toolfoundry.config import ServeAppArgs, ServeConfig
@@ -133,33 +133,25 @@ class HandleModel:
     """The gateway's view of the model deployment: ApiErrors come back as values and are raised here;
     Serve's back-pressure becomes 503 + Retry-After."""
 
-    def __init__(self, handle, retry_after_s: int, retry_after_max_s: int):
+    def __init__(self, handle, retry_after_s: int):
         self.handle = handle
         self.retry_after_s = retry_after_s
-        self.backlog = Backlog(retry_after_s, retry_after_max_s)
 
     async def _call(self, method: str, *args):
-        self.backlog.started()
         try:
             result = await getattr(self.handle, method).remote(*args)
-        except BackPressureError:
-            self.backlog.refused()
-            wait = self.backlog.retry_after()  # when what is queued now should have drained
+        except BackPressureError as err:
+            wait = err.retry_after_s if err.retry_after_s is not None else self.retry_after_s
             raise ApiError(503, None, "overloaded: every model replica is busy and the queue is full; retry after "
-                                      f"{wait} s", kind="overloaded_error", headers={"Retry-After": str(wait)}) from None
+                                      f"{math.ceil(wait)} s", kind="overloaded_error",
+                           headers={"Retry-After": str(math.ceil(wait))}) from None
         except DeploymentUnavailableError:
-            self.backlog.refused()
             raise ApiError(503, None, "the model deployment is not available yet; retry shortly",
                            kind="overloaded_error", headers={"Retry-After": str(self.retry_after_s)}) from None
         except RayActorError:  # the replica died with this request in flight; Serve starts another
-            self.backlog.refused()
             raise ApiError(503, None, "the model replica serving this request stopped and is being replaced; "
                                       f"retry after {self.retry_after_s} s", kind="unavailable_error",
                            headers={"Retry-After": str(self.retry_after_s)}) from None
-        except BaseException:
-            self.backlog.refused()
-            raise
-        self.backlog.finished()
         if isinstance(result, ApiError):
             raise result
         return result
@@ -196,8 +188,8 @@ class HandleRegistry:
 class HttpGateway:
     """The FastAPI ingress; no model work happens here."""
 
-    def __init__(self, model, registry, settings: dict, retry_after_s: int, retry_after_max_s: int):
-        self.gateway = Gateway(GatewaySettings(**settings), HandleModel(model, retry_after_s, retry_after_max_s),
+    def __init__(self, model, registry, settings: dict, retry_after_s: int):
+        self.gateway = Gateway(GatewaySettings(**settings), HandleModel(model, retry_after_s),
                                HandleRegistry(registry), metrics=GatewayMetrics())
 
     def __serve_build_asgi_app__(self):
@@ -284,7 +276,7 @@ def build_app(args: ServeAppArgs) -> Application:
     model = ToolRetrieval.options(**model_deployment_options(args)).bind(args.model_dir, args.dtype, engine_options)
     registry = ToolRegistry.bind(args.live_tools_path)
     return HttpGateway.options(num_replicas=args.gateway_replicas).bind(
-        model, registry, settings.__dict__, args.retry_after_s, args.retry_after_max_s)
+        model, registry, settings.__dict__, args.retry_after_s)
 
 
 def app_args(model_dir: str, cfg: ServeConfig, dtype: str = "auto") -> ServeAppArgs:

@@ -126,9 +126,7 @@ def test_overload_is_503_with_retry_after_and_healthz_does_not_wait(served):
     codes = [r.status_code for r in answers]
     assert set(codes) <= {200, 503} and codes.count(503) >= 1 and codes.count(200) >= 2, codes
     rejected = next(r for r in answers if r.status_code == 503)
-    # Retry-After: the gateway's backlog over its drain rate, never under retry_after_s (2 here) nor over
-    # retry_after_max_s (30 by default)
-    assert 2 <= int(rejected.headers["retry-after"]) <= 30 and rejected.json()["error"]["type"] == "overloaded_error"
+    assert rejected.headers["retry-after"] == "2" and rejected.json()["error"]["type"] == "overloaded_error"
     # /healthz never waits on the model's queue: well under a second (bench/serve.py measures the same under
     # 128 clients); the slowest is allowed 3 s here because CI machines can be oversubscribed
     seconds = sorted(s for _, s in health_times)

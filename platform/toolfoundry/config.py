@@ -141,8 +141,7 @@ class ServeConfig(_Strict):
 
     Model replicas take ``num_replicas`` (fixed) unless ``autoscaling`` is set. Each takes at most
     ``max_ongoing_requests`` at once; each caller queues at most ``max_queued_requests`` more, and any
-    request beyond that is answered 503 at once, with a ``Retry-After`` of the time the gateway's
-    backlog takes to drain at its recent rate, between ``retry_after_s`` and ``retry_after_max_s``.
+    request beyond that is answered 503 with ``Retry-After: retry_after_s`` at once.
     """
 
     num_replicas: int = Field(1, ge=1)
@@ -151,8 +150,7 @@ class ServeConfig(_Strict):
     port: int = Field(8000, ge=1, le=65535)
     max_ongoing_requests: int = Field(32, ge=1)
     max_queued_requests: int = Field(32, ge=-1)  # -1: no limit (requests wait however long it takes)
-    retry_after_s: int = Field(1, ge=0)  # the shortest Retry-After of a 503
-    retry_after_max_s: int = Field(30, ge=0)  # the longest
+    retry_after_s: int = Field(1, ge=0)
     max_batch_size: int = Field(16, ge=1, le=1024)
     batch_wait_timeout_s: float = Field(0.005, ge=0, le=1)
     max_body_bytes: int = Field(1_000_000, ge=1024)
@@ -176,13 +174,6 @@ class ServeConfig(_Strict):
     health_check_period_s: float = Field(10.0, gt=0)
     health_check_timeout_s: float = Field(30.0, gt=0)
     demo_queries: int = Field(3, ge=0)
-
-    @model_validator(mode="after")
-    def _retry_after_bounds(self):
-        if self.retry_after_max_s < self.retry_after_s:
-            raise ValueError(f"retry_after_max_s ({self.retry_after_max_s}) is below retry_after_s "
-                             f"({self.retry_after_s}): raise retry_after_max_s")
-        return self
 
 
 class ServeAppArgs(ServeConfig):
