@@ -46,3 +46,26 @@ def test_a_loss_keeps_its_lowest_value():
     best.offer(1.8, step=30)
     assert best.restore_if_better(1.9) == {"step": 20, "dev_metric": 1.5}
     assert best.restore_if_better(1.2) is None
+
+
+def test_a_run_is_named_by_its_initial_model_too(tmp_path):
+    """Two inits of the same catalog share the initial model's folder and the stage rows; only the
+    folder's stamp tells them apart, so a rerun with another ``model.tool_init`` must not resume."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from toolfoundry.storage import write_json, write_manifest
+    from train_jobs.engine import INIT_STAMP, run_name
+
+    init, rows = str(tmp_path / "init_model"), tmp_path / "stages" / "retrieval"
+    rows.mkdir(parents=True)
+    pq.write_table(pa.table({"input_ids": [[1, 2, 3]]}), rows / "part-00000.parquet")
+    rows = str(rows)
+    write_manifest(rows, kind="stage")
+    cfg, stages = {"seed": 0, "init_uri": init}, {"retrieval": rows}
+    write_json(init, INIT_STAMP, {"indexing": "atomic", "tool_init": "document"})
+    document = run_name(cfg, init, stages)
+    assert run_name(cfg, init, stages) == document  # the same run: a rerun resumes
+    write_json(init, INIT_STAMP, {"indexing": "atomic", "tool_init": "name"})
+    assert run_name(cfg, init, stages) != document
+    assert run_name({**cfg, "seed": 1}, init, stages) != run_name(cfg, init, stages)

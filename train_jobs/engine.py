@@ -469,6 +469,18 @@ def build_stage_data(recipe: RecipeConfig, init_dir: str, tools_uri: str, exampl
     return uris
 
 
+def run_name(loop_cfg: dict, init_uri: str, stage_uris: dict) -> str:
+    """The training run's name. Ray Train restores a run of the same name from its latest checkpoint:
+    naming it by its config, its initial model and its data makes a rerun resume and any change start
+    afresh. The initial model counts by its stamp, since its folder is reused across inits
+    (``model.tool_init`` changes the weights, not the path or the rows)."""
+    from toolfoundry.storage import read_json, read_manifest
+
+    identity = {**loop_cfg, "init": read_json(init_uri, INIT_STAMP),
+                "data": [read_manifest(u)["content_hash"] for u in stage_uris.values()]}
+    return "train-" + hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
 def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *, scenarios_uri: str | None = None,
         log=print) -> dict:
     """Train ``recipe`` on the datasets and copy the exported model directory to ``out_dir``."""
@@ -477,7 +489,6 @@ def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *
     from ray.train.torch import TorchConfig, TorchTrainer
 
     from toolfoundry.modeling import load_tokenizer
-    from toolfoundry.storage import read_manifest
 
     from toolfoundry.artifacts import is_remote, local_dir, storage_root
     from toolfoundry.storage import join
@@ -497,10 +508,7 @@ def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *
         "log_every": t.log_every, "pad_id": load_tokenizer(init_dir).pad_token_id,
         "threads": None if t.use_gpu else max(1, int(ray.cluster_resources().get("CPU", 2)) // t.num_workers),
     }
-    # Ray Train restores a run of the same name from its latest checkpoint: naming the run by its
-    # config and data makes a rerun resume, and a changed config start afresh.
-    identity = {**loop_cfg, "data": [read_manifest(u)["content_hash"] for u in stage_uris.values()]}
-    digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    digest = run_name(loop_cfg, init_uri, stage_uris).removeprefix("train-")
     storage = join(storage_root(recipe.run_dir), "ray_results")
     loop_cfg["journal_dir"] = None if is_remote(storage) else os.path.join(storage, f"train-{digest}", "journal")
     trainer = TorchTrainer(
