@@ -77,7 +77,7 @@ def head():
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{dash}"
     try:
-        deadline = time.time() + 90
+        deadline = time.time() + 180  # the dashboard can take over 90 s to come up on busy CI cores
         while True:
             try:
                 urllib.request.urlopen(url + "/api/version", timeout=2)
