@@ -508,15 +508,15 @@ def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *
         "log_every": t.log_every, "pad_id": load_tokenizer(init_dir).pad_token_id,
         "threads": None if t.use_gpu else max(1, int(ray.cluster_resources().get("CPU", 2)) // t.num_workers),
     }
-    digest = run_name(loop_cfg, init_uri, stage_uris).removeprefix("train-")
+    name = run_name(loop_cfg, init_uri, stage_uris)
     storage = join(storage_root(recipe.run_dir), "ray_results")
-    loop_cfg["journal_dir"] = None if is_remote(storage) else os.path.join(storage, f"train-{digest}", "journal")
+    loop_cfg["journal_dir"] = None if is_remote(storage) else os.path.join(storage, name, "journal")
     trainer = TorchTrainer(
         train_func,
         train_loop_config=loop_cfg,
         scaling_config=ScalingConfig(num_workers=t.num_workers, use_gpu=t.use_gpu),
         torch_config=TorchConfig(backend="nccl" if t.use_gpu else "gloo"),
-        run_config=RunConfig(name=f"train-{digest}", storage_path=storage,
+        run_config=RunConfig(name=name, storage_path=storage,
                              checkpoint_config=CheckpointConfig(num_to_keep=2),
                              failure_config=FailureConfig(max_failures=t.max_failures)),
     )
@@ -532,7 +532,7 @@ def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *
     if not state.get("done"):
         raise RuntimeError(f"the last checkpoint under {storage} is not a finished model")
     log(f"[train] model saved to {out_dir} ({time.time() - started:.0f}s of training)")
-    return {"model_dir": out_dir, "init_dir": init_dir, "stages": state["history"], "run": f"train-{digest}",
+    return {"model_dir": out_dir, "init_dir": init_dir, "stages": state["history"], "run": name,
             "storage": storage, "journal": loop_cfg["journal_dir"]}
 
 
