@@ -74,3 +74,20 @@ def test_router_on_a_random_model_still_returns_a_valid_call_and_a_full_ranking(
         assert scores == sorted(scores, reverse=True)
     with pytest.raises(Exception, match="query"):
         router.route("  ", ENUM_TOOLS)
+
+
+def test_select_scores_are_each_call_prefix_log_probability_scored_alone():
+    """The batched scoring over one cached prompt gives what one plain forward per name gives."""
+    import torch
+
+    model, tokenizer = load_base_model("tiny-random", seed=0)
+    router = Router(model, tokenizer)
+    scores = router.select_scores("dark mode off", ENUM_TOOLS)
+    assert [n for n, _ in scores] == ["set_unit", "toggle_mode", GENERATE_RESPONSE]
+    prompt = router.encoder.prompt(prompts.select_messages("dark mode off", prompts.ensure_generate_response(ENUM_TOOLS)))
+    for name, score in scores:
+        answer = router.encoder.answer_ids(prompts.call_prefix(name), close=False)
+        with torch.no_grad():
+            logp = torch.log_softmax(model(input_ids=torch.tensor([prompt + answer])).logits[0].float(), -1)
+        expected = sum(float(logp[len(prompt) - 1 + j, t]) for j, t in enumerate(answer))
+        assert score == pytest.approx(expected, abs=1e-3), name

@@ -222,11 +222,15 @@ class Router:
 
     def _name_scores(self, logits: torch.Tensor, past, names: list[str]) -> list[float]:
         """log P(name, then the ranking separator) for each candidate name, after the rank prompt."""
-        seqs = [self.encoder.answer_ids(n, close=False) + (self._separator_ids if len(names) > 1 else [self.stop_id])
-                for n in names]
+        end = self._separator_ids if len(names) > 1 else [self.stop_id]
+        return self._sequence_scores(logits, past, [self.encoder.answer_ids(n, close=False) + end for n in names])
+
+    def _sequence_scores(self, logits: torch.Tensor, past, seqs: list[list[int]]) -> list[float]:
+        """log P(each token sequence) as the continuation of the prompt whose last ``logits`` and cache
+        ``past`` are given: one batched forward over all sequences. ``past`` is consumed."""
         width = max(len(s) for s in seqs)
         first = torch.log_softmax(logits, -1)
-        cache = past  # the rank branch's own cache: extended here, used once
+        cache = past  # the branch's own cache: extended here, used once
         cache.batch_repeat_interleave(len(seqs))
         ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id or 0, dtype=torch.long)
         for i, s in enumerate(seqs):
@@ -297,6 +301,16 @@ class Router:
             routed.observation = run_tool(tool, routed.arguments)
         routed.timings["total_s"] = time.perf_counter() - t0
         return routed
+
+    def select_scores(self, query: str, candidates: Sequence[Tool]) -> list[tuple[str, float]]:
+        """log P(``{"name": "<name>", "arguments": `` | select prompt) for each candidate, in the order
+        given (``generate_response`` added): how strongly stage 2 prefers each name before any argument.
+        Greedy selection reads the same distribution token by token; this scores every name whole."""
+        cands = prompts.ensure_generate_response(list(candidates))
+        names = [t.name for t in cands]
+        logits, past = self._forward(self.encoder.prompt(prompts.select_messages(query, cands)))
+        seqs = [self.encoder.answer_ids(prompts.call_prefix(name), close=False) for name in names]
+        return list(zip(names, self._sequence_scores(logits, past, seqs)))
 
     def retrieve(self, query: str, k: int) -> list[Tool]:
         if self.catalog is None:

@@ -184,6 +184,11 @@ def call_text(call: dict, tool: Tool | None = None) -> str:
     return to_json({"name": call["name"], "arguments": order_arguments(tool, call.get("arguments") or {})})
 
 
+def call_prefix(name: str) -> str:
+    """What selecting ``name`` writes: its call's text up to the value of ``arguments``."""
+    return call_text({"name": name, "arguments": {}})[: -len("{}}")]
+
+
 def canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=JSON_SEPARATORS)
 
