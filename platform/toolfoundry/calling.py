@@ -240,14 +240,12 @@ class Router:
         with torch.inference_mode():
             out = self.model(input_ids=ids.to(self.model.device), past_key_values=cache,
                              attention_mask=mask.to(self.model.device), use_cache=False)
-        logp = torch.log_softmax(out.logits.float(), -1)
-        scores = []
-        for i, s in enumerate(seqs):
-            total = float(first[s[0]])
-            for j in range(1, len(s)):
-                total += float(logp[i, j - 1, s[j]])
-            scores.append(total)
-        return scores
+        # position j predicts token j + 1 of each sequence: one gather, padding masked out
+        logp = torch.log_softmax(out.logits[:, :-1].float(), -1).cpu()
+        lengths = torch.tensor([len(s) for s in seqs])
+        picked = logp.gather(-1, ids[:, 1:, None]).squeeze(-1)
+        picked = picked.masked_fill(torch.arange(width - 1)[None, :] >= (lengths - 1)[:, None], 0.0)
+        return (first.cpu()[ids[:, 0]] + picked.sum(-1)).tolist()
 
     # ------------------------------------------------------------------ public API
     def route(self, query: str, candidates: Sequence[Tool] | None = None, *, k: int = 5,
