@@ -29,6 +29,7 @@ import argparse
 import functools
 import json
 import os
+import random
 import sys
 
 import pyarrow as pa
@@ -65,14 +66,17 @@ class Rows:
     """Turns tools and examples into stage rows (text); what is set aside comes back with a reason."""
 
     def __init__(self, catalog: Catalog, tools: dict[str, Tool], *, retrieval_labels: str, dev_fraction: float,
-                 chunker=None):
+                 chunker=None, toolset_thinning: float = 0.0):
         if retrieval_labels not in ("multi", "pair"):
             raise InputError("--retrieval-labels", f"{retrieval_labels!r}", "'multi' or 'pair'")
+        if not 0 <= toolset_thinning <= 1:
+            raise InputError("--toolset-thinning", f"{toolset_thinning}", "a fraction in [0, 1]")
         self.token = dict(zip(catalog.ids, catalog.token_strings()))
         self.tools = tools
         self.labels = retrieval_labels
         self.dev_fraction = dev_fraction
         self.chunker = chunker  # tool -> document chunks; default: the whole document
+        self.thinning = toolset_thinning
 
     def memorization(self, tools: list[Tool]) -> tuple[list[dict], list[tuple[str, str]]]:
         rows, bad = [], []
@@ -138,6 +142,23 @@ class Rows:
                                                     observation, answer, tool)))
         return rows, bad
 
+    def _thinned(self, e: Example) -> list[str]:
+        """The example's toolset, or — for a ``toolset_thinning`` share of train examples, drawn by a
+        hash of the id — a smaller one: the gold answer and ``generate_response`` stay, a random number
+        of the other candidates go (at least one stays when the gold answer is ``generate_response``).
+
+        Scenario toolsets all have the generator's ``k`` members; callers offer anything from one tool
+        up, and a model that only ever saw ``k`` learns that few candidates mean "none fits"."""
+        ids = list(e.candidate_tool_ids)
+        gold = e.gold_ranking[0] if e.gold_ranking else GENERATE_RESPONSE
+        others = [c for c in ids if c not in (gold, GENERATE_RESPONSE)]
+        rng = random.Random(f"toolset-thinning:{e.id}")
+        low = 1 if gold == GENERATE_RESPONSE else 0
+        if not self.thinning or rng.random() >= self.thinning or len(others) <= low:
+            return ids
+        keep = set(rng.sample(others, rng.randint(low, len(others) - 1)))
+        return [c for c in ids if c in keep or c in (gold, GENERATE_RESPONSE)]
+
     def gentool(self, examples: list[Example]) -> tuple[list[dict], list[dict], list[tuple[str, str]]]:
         rank, select, bad = [], [], []
         for e in examples:
@@ -151,8 +172,9 @@ class Rows:
             if missing:
                 bad.append((e.id, f"candidates not in the tool datasets: {missing[:3]}"))
                 continue
-            cands = [self.tools[c] for c in e.candidate_tool_ids]
-            order = [self.tools[c].name for c in e.gold_ranking] if e.gold_ranking else None
+            kept = self._thinned(e) if split == "train" else list(e.candidate_tool_ids)
+            cands = [self.tools[c] for c in kept]
+            order = [self.tools[c].name for c in e.gold_ranking if c in kept] if e.gold_ranking else None
             gold = e.gold_call_name or GENERATE_RESPONSE
             call = {"name": gold, "arguments": (e.gold_call_arguments or {}) if gold != GENERATE_RESPONSE else {}}
             if order:
@@ -263,7 +285,7 @@ def _quarantine_rows(bad: list[tuple[str, str]], source: str) -> list[dict]:
 def run(tools_uri: str, examples_uri: str, out_uri: str, *, scenarios_uri: str | None = None,
         model_dir: str | None = "embedded", max_len: int = 512, retrieval_labels: str = "multi",
         dev_fraction: float = 0.03, stages: tuple[str, ...] | None = None,
-        tokenize_concurrency: int | None = None) -> dict:
+        tokenize_concurrency: int | None = None, toolset_thinning: float = 0.0) -> dict:
     """Write the text (and, with ``model_dir``, token) datasets of ``stages`` (default: every stage
     its inputs allow). ``model_dir`` is a model directory with a catalog (or 'embedded'/'tiny-random');
     None writes text only."""
@@ -272,6 +294,8 @@ def run(tools_uri: str, examples_uri: str, out_uri: str, *, scenarios_uri: str |
 
     if not 0 <= dev_fraction < 0.5:
         raise InputError("--dev-fraction", f"{dev_fraction}", "a fraction in [0, 0.5)")
+    if not 0 <= toolset_thinning <= 1:
+        raise InputError("--toolset-thinning", f"{toolset_thinning}", "a fraction in [0, 1]")
     base_tools = [Tool.from_row(r) for r in read_table(tools_uri).to_pylist()]
     extra_tools = []
     if scenarios_uri:  # the scenario catalog (weak versions, generate_response) is a superset
@@ -291,7 +315,8 @@ def run(tools_uri: str, examples_uri: str, out_uri: str, *, scenarios_uri: str |
     active = [s for s in wanted if counts_of[s]]
     plan = {"job": "stages", "tools": tools_uri, "examples": examples_uri, "scenarios": scenarios_uri,
             "model_dir": model_dir, "max_len": max_len, "retrieval_labels": retrieval_labels,
-            "dev_fraction": dev_fraction, "stages": list(active), "catalog": catalog.token_strings()[:3] + [len(catalog)]}
+            "dev_fraction": dev_fraction, "toolset_thinning": toolset_thinning, "stages": list(active),
+            "catalog": catalog.token_strings()[:3] + [len(catalog)]}
     text_uri = {s: join(out_uri, "text", s) for s in STAGES}
     for s in active:
         prepare_output(text_uri[s], plan, counts_of[s])
@@ -310,6 +335,7 @@ def run(tools_uri: str, examples_uri: str, out_uri: str, *, scenarios_uri: str |
             return {"shard": i, "written": False}
         cat, tool_map = ray.get(state)
         builder = Rows(cat, tool_map, retrieval_labels=retrieval_labels, dev_fraction=dev_fraction,
+                       toolset_thinning=toolset_thinning,
                        chunker=_chunker(model_dir, chunk_tokens))
         table = pq.read_table(path, filesystem=resolve(path)[0])
         bad: dict[str, list] = {s: [] for s in outs}
@@ -404,13 +430,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="multi: one row per query, every relevant tool a target; pair: one row per (query, tool)")
     p.add_argument("--dev-fraction", type=float, default=0.03, help="share of train examples written as split dev")
     p.add_argument("--stages", default=None, help=f"comma list (default: all of {', '.join(STAGES)})")
+    p.add_argument("--toolset-thinning", type=float, default=0.0,
+                   help="share of train scenario examples whose toolset loses a random number of non-gold "
+                        "candidates (so the model also sees one, two, ... tools offered)")
 
 
 def run_from_args(a: argparse.Namespace) -> dict:
     return run(a.tools_uri, a.examples_uri, a.out_uri, scenarios_uri=a.scenarios,
                model_dir=None if a.model_dir == "none" else a.model_dir, max_len=a.max_len,
                retrieval_labels=a.retrieval_labels, dev_fraction=a.dev_fraction,
-               stages=tuple(a.stages.split(",")) if a.stages else None)
+               toolset_thinning=a.toolset_thinning, stages=tuple(a.stages.split(",")) if a.stages else None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -115,3 +115,51 @@ def test_a_process_keeps_one_tokenizer_per_model_and_loads_it_again_when_the_mod
     assert _tokenizer_state(path, ("a", "c"), 64, _model_stamp(path)) is not first  # another catalog
     os.utime(os.path.join(path, "tokenizer.json"), ns=(1, 1))  # the model folder rewritten in place
     assert _tokenizer_state(path, ("a", "b"), 64, _model_stamp(path)) is not first
+
+
+def _scenario_rows(thinning: float, examples: list[Example]):
+    from data_jobs.stages import Rows
+    from toolfoundry.synth.scenarios import generate_response_tool
+
+    tools = {f"t{i}": Tool(id=f"t{i}", name=f"tool_{i}", description=f"tool {i}") for i in range(5)}
+    tools["generate_response"] = generate_response_tool()
+    rows = Rows(Catalog.from_tools([t for k, t in tools.items() if k != "generate_response"]), tools,
+                retrieval_labels="multi", dev_fraction=0.0, toolset_thinning=thinning)
+    return rows.gentool(examples)
+
+
+def test_toolset_thinning_offers_fewer_candidates_but_keeps_the_gold_answer_and_generate_response():
+    """Scenario toolsets all have k members; thinned train rows also show 1, 2, ... tools, with the
+    gold ranking cut to what is offered. Test examples never become rows; 0 changes nothing."""
+    cands = ("t3", "t0", "generate_response", "t1", "t2")
+    examples = [Example(id=f"e{i}", query=f"q{i}", relevant_tool_ids=("t0",) if i % 2 else (), candidate_tool_ids=cands,
+                        gold_ranking=("t0", "generate_response", "t3", "t1", "t2") if i % 2 else
+                        ("generate_response", "t3", "t1", "t2", "t0"),
+                        gold_call_name="tool_0" if i % 2 else "generate_response",
+                        gold_call_arguments={} if i % 2 else None) for i in range(200)]
+    rank, select, bad = _scenario_rows(1.0, examples)
+    assert not bad and len(rank) == len(select) == 200
+    sizes = {True: set(), False: set()}
+    for r, s, e in zip(rank, select, examples):
+        shown = [m for m in json.loads(s["messages"]) if m["role"] == "user"][0]["content"]
+        offered = [t for t in ("tool_0", "tool_1", "tool_2", "tool_3") if t in shown]
+        assert "generate_response" in shown and json.loads(s["messages"])[-1]["content"] == json.loads(
+            _scenario_rows(0.0, [e])[1][0]["messages"])[-1]["content"]  # the gold call is unchanged
+        calls_tool = e.gold_call_name == "tool_0"
+        if calls_tool:
+            assert "tool_0" in offered
+        else:
+            assert offered  # "none fits" is only taught with at least one tool that does not fit
+        sizes[calls_tool].add(len(offered))
+        ranked = json.loads(r["messages"])[-1]["content"]
+        names = {"generate_response": "generate_response", **{f"t{i}": f"tool_{i}" for i in range(4)}}
+        expected = [names[t] for t in e.gold_ranking if t == "generate_response" or names[t] in offered]
+        assert sorted(expected, key=ranked.index) == expected and all(n in ranked for n in expected)
+    assert sizes[True] == {1, 2, 3} and sizes[False] == {1, 2, 3}  # never all four: a thinned set is smaller
+
+    full = _scenario_rows(0.0, examples)
+    assert all("tool_1" in s["messages"] and "tool_3" in s["messages"] for s in full[1])
+    held_out = [Example(**{**e.__dict__, "split": "test"}) for e in examples[:5]]
+    assert _scenario_rows(1.0, held_out) == ([], [], [])
+    with pytest.raises(Exception, match="toolset-thinning"):
+        _scenario_rows(1.5, examples)

@@ -455,7 +455,7 @@ def build_stage_data(recipe: RecipeConfig, init_dir: str, tools_uri: str, exampl
 
     out = stage_job.run(tools_uri, examples_uri, join(storage_root(recipe.run_dir), "stages"), scenarios_uri=scenarios_uri,
                         model_dir=init_dir, max_len=e.max_len, retrieval_labels=e.retrieval_labels,
-                        dev_fraction=e.dev_fraction, stages=names)
+                        dev_fraction=e.dev_fraction, toolset_thinning=e.toolset_thinning, stages=names)
     uris = {}
     for n in names:
         got = out["tokens"].get(n)

@@ -68,6 +68,7 @@ class EncodeConfig(_Strict):
     max_len: int = Field(64, ge=8, le=8192)
     retrieval_labels: Literal["multi", "pair"] = "multi"
     dev_fraction: float = Field(0.03, ge=0, lt=0.5)
+    toolset_thinning: float = Field(0.0, ge=0, le=1)  # share of scenario rows offered fewer candidates
 
 
 class BudgetConfig(_Strict):
