@@ -123,7 +123,7 @@ def register(subparsers) -> None:
     p.add_argument("--port", type=int, default=None, help="HTTP port (default 8000)")
     p.add_argument("--replicas", type=int, default=None, help="model replicas when not autoscaling (default 1)")
     p.add_argument("--dtype", default=None, choices=["auto", "float32", "bfloat16"],
-                   help="model dtype (default auto: bfloat16 on a GPU, float32 on CPUs)")
+                   help="model dtype (default auto: bfloat16 where the GPU or CPU has bf16 units, else float32)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="any ServeAppArgs field, e.g. --set autoscaling.max_replicas=4 --set max_queued_requests=64")
     p.add_argument("--name", default=DEFAULT_APP_NAME, help="the Serve application's name")

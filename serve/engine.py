@@ -55,12 +55,6 @@ def resolve_device(num_gpus: float) -> str:
     return "cuda" if num_gpus > 0 and torch.cuda.is_available() else "cpu"
 
 
-def resolve_dtype(dtype: str, device: str) -> str:
-    if dtype == "auto":
-        return "bfloat16" if device == "cuda" else "float32"
-    return dtype
-
-
 def _call_option_name(option: dict) -> str | None:
     """The tool name of one option of :func:`toolfoundry.calling.call_schema`, else None."""
     try:
@@ -141,13 +135,12 @@ class ToolEngine:
 
     def __init__(self, source: str, dtype: str = "auto", device: str = "cpu", max_new_tokens: int = 160,
                  max_text_tokens: int = 128, torch_threads: int | None = None):
-        from toolfoundry.modeling import torch_dtype
+        from toolfoundry.modeling import resolve_dtype
 
         if torch_threads:
             torch.set_num_threads(torch_threads)
         self.device = device
-        self.dtype = resolve_dtype(dtype, device)
-        torch_dtype(self.dtype)  # an unknown dtype fails here, naming it
+        self.dtype = resolve_dtype(dtype, device)  # an unknown dtype fails here, naming it
         self.router = ServingRouter.from_pretrained(source, self.dtype, device=device, max_new_tokens=max_new_tokens)
         self.model, self.tokenizer = self.router.model, self.router.tokenizer
         self.catalog = self.router.catalog

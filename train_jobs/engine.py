@@ -398,6 +398,14 @@ def _export(engine, model, rows, head, export_tool_rows, cfg: dict, init_dir: st
 
 
 # ------------------------------------------------------------------------------------ driver side
+def compute_dtype(recipe: RecipeConfig) -> str:
+    """The dtype the workers compute in: ``model.dtype``, with ``auto`` resolved for the workers'
+    device (bf16 only where it runs in hardware; on CPUs the driver's CPU stands for the workers')."""
+    from toolfoundry.modeling import resolve_dtype
+
+    return resolve_dtype(recipe.model.dtype, "cuda" if recipe.train.use_gpu else "cpu")
+
+
 def deepspeed_config(recipe: RecipeConfig) -> dict:
     t = recipe.train
     return {
@@ -405,7 +413,7 @@ def deepspeed_config(recipe: RecipeConfig) -> dict:
         "gradient_accumulation_steps": t.grad_accum,
         "gradient_clipping": recipe.optimizer.grad_clip,
         "zero_optimization": {"stage": t.zero_stage},
-        "bf16": {"enabled": recipe.model.dtype == "bfloat16"},
+        "bf16": {"enabled": compute_dtype(recipe) == "bfloat16"},
         "steps_per_print": 10**9,  # progress is printed by the engine itself
         "wall_clock_breakdown": False,
     }
@@ -493,6 +501,8 @@ def run(recipe: RecipeConfig, tools_uri: str, examples_uri: str, out_dir: str, *
     from toolfoundry.artifacts import is_remote, local_dir, storage_root
     from toolfoundry.storage import join
 
+    if recipe.model.dtype == "auto":
+        log(f"[train] model.dtype auto: computing in {compute_dtype(recipe)}")
     init_uri = initial_model(recipe, tools_uri, log)
     init_dir = local_dir(init_uri)
     stage_uris = build_stage_data(recipe, init_uri, tools_uri, examples_uri, scenarios_uri, log)

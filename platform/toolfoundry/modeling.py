@@ -38,10 +38,40 @@ _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
 
-def torch_dtype(name: str) -> torch.dtype:
+_BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def native_bf16(device: str = "cpu") -> bool:
+    """Whether bfloat16 matmuls run in hardware here: a CUDA GPU that supports them, or a CPU with
+    AVX512-BF16 or AMX units (read from ``/proc/cpuinfo``; elsewhere: no). Without them torch emulates
+    bf16, which is slower than float32, not faster: one forward + backward of SmolLM2-135M on 900
+    tokens took 224 s in bf16 against 19 s in fp32 on one core of an AVX2 machine."""
+    if device.startswith("cuda"):
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return any(f in cpu_flags() for f in _BF16_CPU_FLAGS)
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags from ``/proc/cpuinfo`` (empty where there is none)."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            return set(next((line.split(":", 1)[1].split() for line in handle if line.startswith("flags")), []))
+    except OSError:
+        return set()
+
+
+def resolve_dtype(name: str, device: str = "cpu") -> str:
+    """``auto`` → ``bfloat16`` where :func:`native_bf16` holds on ``device``, else ``float32``; other
+    names are checked and returned as they are."""
+    if name == "auto":
+        return "bfloat16" if native_bf16(device) else "float32"
     if name not in _DTYPES:
-        raise InputError("model.dtype", f"unknown dtype {name!r}", f"one of {sorted(_DTYPES)}")
-    return _DTYPES[name]
+        raise InputError("model.dtype", f"unknown dtype {name!r}", f"one of {sorted(_DTYPES) + ['auto']}")
+    return name
+
+
+def torch_dtype(name: str, device: str = "cpu") -> torch.dtype:
+    return _DTYPES[resolve_dtype(name, device)]
 
 
 def embedded_gguf() -> tuple[str, str]:

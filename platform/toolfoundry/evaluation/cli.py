@@ -109,8 +109,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, help="retrieval: N evenly spaced queries; calling: N per category (BFCL category, or split and scenario)")
     p.add_argument("--categories", type=_csv, default=None, help="bfcl categories (default simple,multiple,irrelevance)")
     p.add_argument("--dense-model", help="MiniLM directory (default: the embedded all-MiniLM-L6-v2)")
-    p.add_argument("--model-dtype", choices=["float32", "bfloat16"], default="float32",
-                   help="dtype the --model directories run in (bfloat16: ~3x faster on CPUs with bf16 units)")
+    p.add_argument("--model-dtype", choices=["auto", "float32", "bfloat16"], default="float32",
+                   help="dtype the --model directories run in (bfloat16: ~3x faster on CPUs with bf16 units, "
+                        "~6x slower on CPUs without; auto: bfloat16 only where it runs in hardware)")
     p.add_argument("--finetune-dir", help="where minilm-ft is saved (default OUT/minilm-ft)")
     p.add_argument("--finetune-epochs", type=float, default=1.0)
     p.add_argument("--finetune-batch-size", type=int, default=64)
