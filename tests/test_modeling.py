@@ -192,8 +192,9 @@ def test_a_cached_folder_is_built_once_and_never_seen_half_built(tmp_path):
 
 
 def test_auto_dtype_is_bf16_only_where_the_hardware_has_bf16_units(monkeypatch):
-    """On a CPU without bf16 units torch emulates bf16 (bench/dtype_speed.py: 6-17x slower than fp32 on an AVX2 CPU): ``auto``
-    must pick fp32 there, bf16 on AVX512-BF16 / AMX, and the engine's DeepSpeed config must follow."""
+    """On a CPU without bf16 units torch emulates bf16 (bench/dtype_speed.py: 6-17x slower than fp32
+    on an AVX2 CPU): ``auto`` must pick fp32 there, bf16 on AVX512-BF16 / AMX, and the engine's
+    DeepSpeed config must follow."""
     import torch
 
     from toolfoundry import modeling
