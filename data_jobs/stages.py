@@ -150,11 +150,13 @@ class Rows:
         Scenario toolsets all have the generator's ``k`` members; callers offer anything from one tool
         up, and a model that only ever saw ``k`` learns that few candidates mean "none fits"."""
         ids = list(e.candidate_tool_ids)
+        if not self.thinning:
+            return ids
         gold = e.gold_ranking[0] if e.gold_ranking else GENERATE_RESPONSE
         others = [c for c in ids if c not in (gold, GENERATE_RESPONSE)]
         rng = random.Random(f"toolset-thinning:{e.id}")
         low = 1 if gold == GENERATE_RESPONSE else 0
-        if not self.thinning or rng.random() >= self.thinning or len(others) <= low:
+        if rng.random() >= self.thinning or len(others) <= low:
             return ids
         keep = set(rng.sample(others, rng.randint(low, len(others) - 1)))
         return [c for c in ids if c in keep or c in (gold, GENERATE_RESPONSE)]

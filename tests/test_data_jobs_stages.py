@@ -8,6 +8,7 @@ import pytest
 from toolfoundry.catalog import Catalog
 from toolfoundry.config import DataConfig
 from toolfoundry.encoding import IGNORE, ChatEncoder
+from toolfoundry.errors import InputError
 from toolfoundry.modeling import load_tokenizer, prepare_initial_model
 from toolfoundry.prompts import retrieval_messages
 from toolfoundry.schema import Example, Tool, examples_to_table
@@ -161,5 +162,5 @@ def test_toolset_thinning_offers_fewer_candidates_but_keeps_the_gold_answer_and_
     assert all("tool_1" in s["messages"] and "tool_3" in s["messages"] for s in full[1])
     held_out = [Example(**{**e.__dict__, "split": "test"}) for e in examples[:5]]
     assert _scenario_rows(1.0, held_out) == ([], [], [])
-    with pytest.raises(Exception, match="toolset-thinning"):
+    with pytest.raises(InputError, match="toolset-thinning"):
         _scenario_rows(1.5, examples)
