@@ -1,6 +1,7 @@
 """``toolfoundry onboard``: the catalog format sniffed, the training budget split over the stages, and the
 whole composition on a 20-tool OpenAI catalog (tiny random model, model-free query writer, a few
-steps): a model directory with its catalog, the reports, and a rerun that skips every finished step."""
+steps, MiniLM fine-tuned on the synthesized rows beside it): a model directory with its catalog, the
+reports, and a rerun that skips every finished step."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
     from toolfoundry.catalog import Catalog
     from toolfoundry.schema import EXAMPLE_SCHEMA, examples_from_table
     from toolfoundry.synth import generate_tools
-    from train_jobs.onboard import THIN_TOOL_ROWS, run
+    from train_jobs.onboard import DENSE_SYSTEM, THIN_TOOL_ROWS, run
 
     tools = generate_tools(20, seed=11)
     catalog = _write(tmp_path / "tools.json", [t.to_openai() for t in tools])
@@ -64,7 +65,7 @@ def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
                             for t in tools[:5]) + json.dumps({"query": "hi", "tool": "nope"}) + "\n")
     out = tmp_path / "run"
     opts = dict(model="tiny-random", query_model="stub", schema_per_tool=6, llm_per_tool=2, max_steps=2,
-                real_queries=str(real), eval_limit=20,
+                real_queries=str(real), eval_limit=20, dense_epochs=1,
                 overrides={"train.batch_size": 4, "train.num_workers": 1, "encode.max_len": 128})
     summary = run(catalog, str(out), **opts)
 
@@ -73,9 +74,15 @@ def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
     assert summary["tools"] == 20 and summary["queries"]["accepted"] > 20 * 5
     assert set(summary["evaluation"]) == {"synthetic-held-out", "real-queries"}
     for table in summary["evaluation"].values():
-        assert set(table) == {"toolgen (onboarded)", "bm25", "minilm-zero-shot"}
+        assert set(table) == {"toolgen (onboarded)", "bm25", "minilm-zero-shot", DENSE_SYSTEM}
+    # the fine-tuned MiniLM trained on the synthesized train rows only, one epoch of them
+    n_pairs = sum(len(e.relevant_tool_ids) for e in examples_from_table(
+        storage.read_table(str(out / "data" / "examples"), EXAMPLE_SCHEMA)) if e.split == "train")
+    assert 0 < summary["dense"]["pairs"] <= n_pairs
+    assert 0 < summary["dense"]["steps"] == summary["dense"]["planned_steps"]
+    assert os.path.isfile(out / "dense" / "config.json")
     assert summary["real_query_problems"] and "unknown_tool" in summary["real_query_problems"][0]
-    assert [s["step"] for s in summary["steps"]] == ["ingest", "queries", "dedupe", "train", "eval"]
+    assert [s["step"] for s in summary["steps"]] == ["ingest", "queries", "dedupe", "train", "dense", "eval"]
     # tools left with too few training requests after dedupe are listed and flagged
     kept = examples_from_table(storage.read_table(str(out / "data" / "examples"), EXAMPLE_SCHEMA))
     counts = Counter(t for e in kept if e.split == "train" for t in e.relevant_tool_ids)
@@ -86,5 +93,5 @@ def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
     capsys.readouterr()
     again = run(catalog, str(out), **opts)  # a rerun: every step is skipped
     log = capsys.readouterr().out
-    assert log.count("done already") == 5, log
+    assert log.count("done already") == 6, log
     assert again["evaluation"] == summary["evaluation"]

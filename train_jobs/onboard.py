@@ -1,7 +1,7 @@
 """``toolfoundry onboard CATALOG``: from a catalog file to a model directory ready for ``toolfoundry serve``.
 
     toolfoundry onboard tools.json --out runs/onboard [--format openai|mcp|toolbench|…] [--minutes 30]
-        [--real-queries real.jsonl] [--user-queries mine.jsonl] [--recipe toolgen_retrieval]
+        [--real-queries real.jsonl] [--user-queries mine.jsonl] [--recipe toolgen_retrieval] [--dense-epochs 2]
 
 For the user who arrives with a catalog and nothing else (an OpenAI ``tools`` list, an MCP
 ``tools/list`` dump, a ToolBench file …). The steps, each the real command, in one Ray session:
@@ -18,9 +18,14 @@ For the user who arrives with a catalog and nothing else (an OpenAI ``tools`` li
    tool memorization, then retrieval on the synthesized ``train`` rows; ``--minutes`` bounds the
    training (a third for memorization, the rest shared by the later stages), ``--max-steps`` caps
    every stage, ``--set`` overrides any recipe field.
-5. **eval**: the trained model beside BM25 and MiniLM zero-shot on the held-out synthetic queries and,
-   with ``--real-queries``, on the real ones (same queries for every system).
-6. **report**: ``OUT/report.md`` and ``OUT/report.json`` (steps and wall times, query counts and
+5. **dense** (only with ``--dense-epochs``): MiniLM fine-tuned on the same synthesized ``train`` rows
+   (in-batch negatives, :func:`toolfoundry.baselines.dense.finetune_minilm`), the strongest retriever
+   those queries can train; it is measured beside the tool-token model, so the report says whether the
+   tokens earn their place on this catalog.
+6. **eval**: the trained model beside BM25 and MiniLM zero-shot (and the fine-tuned MiniLM) on the
+   held-out synthetic queries and, with ``--real-queries``, on the real ones (same queries for every
+   system).
+7. **report**: ``OUT/report.md`` and ``OUT/report.json`` (steps and wall times, query counts and
    rejects, training, the evaluation tables, flags when the model loses to a baseline or a tool is
    left with fewer than ``THIN_TOOL_ROWS`` training requests, how to serve).
 
@@ -42,9 +47,10 @@ from collections import Counter
 from data_jobs.queries import SCHEMA_PER_TOOL
 from toolfoundry.errors import InputError
 
-STEPS = ("ingest", "queries", "dedupe", "train", "eval", "report")
+STEPS = ("ingest", "queries", "dedupe", "train", "dense", "eval", "report")
 THIN_TOOL_ROWS = 5  # fewer training requests than this after dedupe: the report flags the tool
 STATE_FILE = "onboard_state.json"
+DENSE_SYSTEM = "minilm-ft (synthesized queries)"
 CATALOG_FORMATS = ("openai", "mcp", "toolbench", "metatool", "beir", "bfcl")
 EVAL_METRICS = ["acc@1", "ndcg@1", "ndcg@3", "ndcg@5", "recall@5", "hallucination_rate", "latency_ms_per_query"]
 
@@ -208,9 +214,29 @@ def write_examples(examples, uri: str, kind: str, parents: list[str]) -> str:
     return uri
 
 
+def finetune_dense(tools, examples, out_dir: str, *, epochs: float, minutes: float | None, seed: int) -> dict:
+    """MiniLM fine-tuned on the synthesized ``train`` rows, one (query, tool document) pair per relevant
+    tool, for ``epochs`` (``minutes`` caps it); the last weights are kept. The rows' dev slice is left out
+    and scored as a check; it is drawn from the same generator, so it does not pick the weights."""
+    from toolfoundry.baselines.dense import finetune_minilm
+    from toolfoundry.evaluation.runner import train_pairs
+    from toolfoundry.formats.base import Benchmark
+
+    bench = Benchmark(name="onboard", format="toolfoundry", tools=tools, examples=examples)
+    pairs = train_pairs(bench, "train", "train")
+    if not pairs:
+        raise InputError("--dense-epochs", "no synthesized train rows to fine-tune MiniLM on",
+                         "more queries per tool, or drop --dense-epochs")
+    summary = finetune_minilm(pairs, out_dir, epochs=epochs, time_budget_s=minutes * 60 if minutes else None,
+                              seed=seed, log=lambda m: log("    [dense] " + m))
+    return {k: summary[k] for k in ("pairs", "steps", "planned_steps", "stopped_by", "epochs", "batch_size", "lr",
+                                    "train_seconds", "first_loss", "last_loss")}
+
+
 def evaluate(model_dir: str, tools_uri: str, sets: dict[str, list], out_dir: str, *, dtype: str, batch_size: int,
-             limit: int | None) -> dict:
-    """The model, BM25 and MiniLM zero-shot on each set of queries; ``report.json`` / ``report.md`` in ``out_dir``."""
+             limit: int | None, dense_dir: str | None = None) -> dict:
+    """The model, BM25, MiniLM zero-shot and (``dense_dir``) the MiniLM fine-tuned on the synthesized
+    queries on each set of queries; ``report.json`` / ``report.md`` in ``out_dir``."""
     from toolfoundry.baselines.bm25 import BM25Retriever
     from toolfoundry.baselines.dense import DenseRetriever
     from toolfoundry.evaluation.report import build_report, markdown, write_reports
@@ -224,9 +250,14 @@ def evaluate(model_dir: str, tools_uri: str, sets: dict[str, list], out_dir: str
     t0 = time.perf_counter()
     systems = [ToolGenSystem(model_dir, batch_size, name="toolgen (onboarded)", dtype=dtype)]
     index_seconds[systems[0].name] = time.perf_counter() - t0
-    for make in (lambda: BM25Retriever(tools), lambda: DenseRetriever(tools)):
+    makers = [lambda: BM25Retriever(tools), lambda: DenseRetriever(tools)]
+    if dense_dir:
+        makers.append(lambda: DenseRetriever(tools, model_path=dense_dir, name=DENSE_SYSTEM))
+    for make in makers:
         t0 = time.perf_counter()
         system = make()
+        if system.name == DENSE_SYSTEM:
+            system.config["trained"] = True  # flagged when below a zero-shot baseline, like the tool-token model
         index_seconds[system.name] = time.perf_counter() - t0
         systems.append(system)
     runs, summary = [], {}
@@ -284,6 +315,10 @@ def report_markdown(summary: dict, eval_md: str) -> str:
     for st in summary["training"]:
         lines.append(f"- {st['stage']}: {st['steps']} steps, stopped by {st['stopped_by']}, loss {st['loss']:.4f}, "
                      f"{st['seconds']:.0f} s")
+    if summary.get("dense"):
+        d = summary["dense"]
+        lines.append(f"- {DENSE_SYSTEM}: {d['steps']} steps of {d['batch_size']} pairs ({d['pairs']} pairs), stopped by "
+                     f"{d['stopped_by']}, loss {d['first_loss']:.4f} -> {d['last_loss']:.4f}, {d['train_seconds']:.0f} s")
     if summary.get("real_query_problems"):
         lines += ["", f"Real queries set aside: {len(summary['real_query_problems'])} "
                   f"(first: {summary['real_query_problems'][0]})"]
@@ -300,7 +335,7 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
         roundtrip_k: int = 10, test_fraction: float = 0.1, user_queries: str | None = None,
         real_queries: str | None = None, eval_limit: int | None = 1000, eval_batch_size: int = 16,
         query_threads: int = 1, query_engine: str = "hf", query_dtype: str = "float32",
-        dedupe_threshold: float = 0.8) -> dict:
+        dedupe_threshold: float = 0.8, dense_epochs: float = 0.0, dense_minutes: float | None = None) -> dict:
     """Onboard ``catalog`` into ``out`` (see the module doc); returns the report's summary."""
     from data_jobs import dedupe as dedupe_job
     from data_jobs import ingest as ingest_job
@@ -321,6 +356,9 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
     for flag, path in (("--user-queries", user_queries), ("--real-queries", real_queries)):
         if path and not os.path.isfile(path):
             raise InputError(flag, f"{path}: no such file", 'a JSONL file of {"query": …, "tool": …} lines')
+    if dense_epochs < 0 or (dense_minutes is not None and dense_minutes <= 0):
+        raise InputError("--dense-epochs/--dense-minutes", f"{dense_epochs}/{dense_minutes}",
+                         "epochs >= 0 (0: no fine-tuned MiniLM) and a positive number of minutes")
     if minutes is not None and minutes <= 0:
         raise InputError("--minutes", repr(minutes), "a positive number of minutes for training")
     recipe_file = recipe_path(recipe)
@@ -390,29 +428,42 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
                                            for s in r["stages"]))
     Catalog.load(model_dir)  # the served catalog is there
 
-    # 5. eval
+    # 5. dense (optional): MiniLM fine-tuned on the same synthesized rows
+    dense_dir, dense, n_key = None, None, None
+    if dense_epochs:
+        dense_dir = os.path.join(out, "dense")
+        n_key = _digest("dense", storage.read_manifest(d_out)["content_hash"], dense_epochs, dense_minutes, seed)
+        dense = run_step(state, 5, "dense", n_key, [os.path.join(dense_dir, "toolfoundry_finetune.json")],
+                         lambda: finetune_dense(tools, examples, dense_dir, epochs=dense_epochs,
+                                                minutes=dense_minutes, seed=seed),
+                         lambda r: f"{r['steps']} steps on {r['pairs']} pairs ({r['stopped_by']}), "
+                                   f"loss {r['first_loss']:.3f} -> {r['last_loss']:.3f}")
+
+    # 6. eval
     sets = {"synthetic-held-out": test}
     if real:
         sets["real-queries"] = real
-    e_key = _digest("eval", t_key, [e.id for e in test], [e.id for e in real], eval_limit)
+    e_key = _digest("eval", t_key, n_key, [e.id for e in test], [e.id for e in real], eval_limit)
     report_dir = os.path.join(out, "eval")
-    evaluated = run_step(state, 5, "eval", e_key, [os.path.join(report_dir, "report.json")],
+    evaluated = run_step(state, 6, "eval", e_key, [os.path.join(report_dir, "report.json")],
                          lambda: {k: v for k, v in evaluate(model_dir, tools_uri, sets, report_dir,
                                                             dtype=cfg.model.dtype, batch_size=eval_batch_size,
-                                                            limit=eval_limit).items() if k != "report"},
+                                                            limit=eval_limit, dense_dir=dense_dir).items()
+                                  if k != "report"},
                          lambda r: ", ".join(f"{k}: {v['queries']} queries" for k, v in r["sets"].items()))
     with open(os.path.join(report_dir, "report.json"), encoding="utf-8") as handle:
         eval_report = json.load(handle)
 
-    # 6. report
+    # 7. report
     def finish() -> dict:
         notes = {"ingest": f"{ingested['num_tools']} tools, {ingested['quarantined']} quarantined",
                  "queries": f"{queries['accepted']} accepted of {queries['candidates']}",
                  "dedupe": f"kept {deduped['kept_rows']} of {deduped['input_rows']}",
                  "train": ", ".join(f"{s['stage']} {s['steps']} steps" for s in trained["stages"]),
+                 "dense": f"{dense['steps']} steps on {dense['pairs']} pairs" if dense else "",
                  "eval": ", ".join(f"{k} {v['queries']}" for k, v in evaluated["sets"].items())}
         steps = [{"step": s, "seconds": state.data["steps"][s]["seconds"], "note": notes.get(s, "")}
-                 for s in STEPS if s in state.data["steps"]]
+                 for s in STEPS if s in state.data["steps"] and (s != "dense" or dense)]
         summary = {
             "catalog": catalog, "format": fmt, "out": out, "tools": ingested["num_tools"],
             "quarantined_tools": ingested["quarantined"], "model_dir": model_dir,
@@ -421,7 +472,7 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
                                                  "per_tool", "split", "quarantine_reasons")},
             "dedupe": {"kept": deduped["kept_rows"], "input": deduped["input_rows"],
                        "dropped": deduped["dropped_counts"]},
-            "train_rows": train_rows, "test_rows": len(test), "training": trained["stages"],
+            "train_rows": train_rows, "test_rows": len(test), "training": trained["stages"], "dense": dense,
             "evaluation": {name: _table(eval_report, name) for name in evaluated["sets"]},
             "flags": eval_report.get("flags", []) + ([thin_tools_flag(thin)] if thin else []),
             "thin_tools": thin, "real_query_problems": real_problems,
@@ -468,6 +519,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--query-threads", type=int, default=1, help="CPU threads per query-writing LLM actor")
     p.add_argument("--query-engine", default="hf", choices=("hf", "vllm"),
                    help="hf: transformers in an actor pool; vllm: ray.data.llm on GPUs")
+    p.add_argument("--dense-epochs", type=float, default=0.0,
+                   help="also fine-tune MiniLM on the synthesized train rows for this many epochs and evaluate it "
+                        "beside the model (0: off)")
+    p.add_argument("--dense-minutes", type=float, default=None, help="time cap of the MiniLM fine-tuning")
     p.add_argument("--query-dtype", default="float32", choices=("auto", "float32", "bfloat16"),
                    help="dtype of the query-writing LLM (bfloat16 is faster on CPUs with bf16 support)")
 
@@ -481,5 +536,5 @@ def run_from_args(a: argparse.Namespace) -> int:
         multi_per_tool=a.multi_per_tool, roundtrip=a.roundtrip, roundtrip_k=a.roundtrip_k,
         test_fraction=a.test_fraction, user_queries=a.user_queries, real_queries=a.real_queries,
         eval_limit=a.eval_limit, query_threads=a.query_threads, query_engine=a.query_engine,
-        query_dtype=a.query_dtype)
+        query_dtype=a.query_dtype, dense_epochs=a.dense_epochs, dense_minutes=a.dense_minutes)
     return 0
