@@ -53,6 +53,25 @@ def test_call_grammar_allows_only_candidate_names(grammars):
     assert not _accepts(tokenizer, g, schema, '{"name": "invented_tool", "arguments": {}}')
 
 
+def test_open_ended_strings_and_arrays_are_bounded_for_decoding_and_a_schemas_own_bounds_win(grammars):
+    from toolfoundry.calling import DECODE_MAX_ITEMS, DECODE_MAX_STRING_CHARS
+
+    tokenizer, g = grammars
+    tool = Tool(id="n", name="take_note", description="Write a note.", parameters={
+        "type": "object", "required": ["text"],
+        "properties": {"text": {"type": "string"}, "code": {"type": "string", "maxLength": 200},
+                       "tags": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}}}})
+    schema = call_schema([tool])
+
+    def call(**arguments):
+        return _accepts(tokenizer, g, schema, prompts.call_text({"name": "take_note", "arguments": arguments}, tool))
+
+    assert call(text="x" * DECODE_MAX_STRING_CHARS) and not call(text="x" * (DECODE_MAX_STRING_CHARS + 1))
+    assert call(text="x", code="y" * 200)  # its own maxLength, above the default, is kept
+    assert call(text="x", tags=["a"] * DECODE_MAX_ITEMS) and not call(text="x", tags=["a"] * (DECODE_MAX_ITEMS + 1))
+    assert validate_arguments(tool, {"text": "x" * (DECODE_MAX_STRING_CHARS + 1)}) is None  # the tool's schema is not changed
+
+
 ENUM_TOOLS = [
     Tool(id="u", name="set_unit", description="Choose the unit system.",
          parameters={"type": "object", "properties": {"unit": {"type": "string", "enum": ["metric", "imperial"]},

@@ -86,7 +86,7 @@ def route_calls(cfg: PipelineConfig, model_dir: str, queries: list[str]) -> list
                       "observation": routed.observation})
         observation = json.dumps(routed.observation, sort_keys=True) if routed.observation is not None else "-"
         log(f"{query!r}\n    -> {routed.name}({json.dumps(routed.arguments)})"
-            f" [{'valid' if routed.valid else 'INVALID'}]\n    <- {observation[:160]}")
+            f" [{'valid' if routed.valid else 'not called: ' + str(routed.problem)}]\n    <- {observation[:160]}")
     return calls
 
 

@@ -43,8 +43,17 @@ from toolfoundry.schema import GENERATE_RESPONSE, Tool
 
 
 # ---------------------------------------------------------------------------------------- grammars
+#: decoding bounds for open-ended values, so that a call closes inside ``max_new_tokens`` instead of a
+#: model looping in one string or list until the budget cuts the call (a schema's own bounds win)
+DECODE_MAX_STRING_CHARS = 96
+DECODE_MAX_ITEMS = 16
+_CLOSED_STRING_KEYS = ("enum", "const", "pattern", "format", "maxLength")
+
+
 def _strict(schema: Any) -> Any:
-    """A tool's parameter schema made strict for decoding: objects admit only their properties."""
+    """A tool's parameter schema made strict for decoding: objects admit only their properties, and
+    strings and arrays without bounds of their own get :data:`DECODE_MAX_STRING_CHARS` and
+    :data:`DECODE_MAX_ITEMS`. Every value it admits is valid under the tool's own schema."""
     if isinstance(schema, list):
         return [_strict(s) for s in schema]
     if not isinstance(schema, dict):
@@ -57,6 +66,10 @@ def _strict(schema: Any) -> Any:
     if out.get("type") == "object" and "properties" not in out and "additionalProperties" not in out:
         out["properties"] = {}
         out["additionalProperties"] = False
+    if out.get("type") == "string" and not any(k in out for k in _CLOSED_STRING_KEYS):
+        out["maxLength"] = max(DECODE_MAX_STRING_CHARS, out.get("minLength", 0))
+    if out.get("type") == "array" and "maxItems" not in out:
+        out["maxItems"] = max(DECODE_MAX_ITEMS, out.get("minItems", 0))
     return out
 
 
