@@ -87,7 +87,7 @@ class DenseRetriever:
 
     def __init__(self, tools: Sequence[Tool], model_path: str | None = None,
                  text_fn: Callable[[Tool], str] = tool_document, encoder: Encoder | None = None,
-                 name: str = "minilm-zero-shot"):
+                 name: str = "minilm-zero-shot", trained: bool = False):
         if not tools:
             raise InputError("tools", "the catalog is empty", "at least one tool to index")
         ids = [t.id for t in tools]
@@ -97,7 +97,8 @@ class DenseRetriever:
         self.name = name
         self.encoder = encoder or Encoder(model_path)
         self.config = {"system": name, "model": "all-MiniLM-L6-v2" if self.encoder.is_default else self.encoder.model_path,
-                       "pooling": "mean", "normalize": True, "max_length": self.encoder.max_length}
+                       "pooling": "mean", "normalize": True, "max_length": self.encoder.max_length,
+                       "trained": trained}  # a fine-tuned encoder: reports flag it when below a zero-shot baseline
         self.tool_emb = self.encoder.encode([text_fn(t) for t in tools])
 
     def scores(self, queries: Sequence[str]) -> np.ndarray:

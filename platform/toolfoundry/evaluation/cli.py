@@ -253,9 +253,9 @@ def run_eval(args) -> int:
                     max_steps=args.finetune_max_steps, time_budget_s=args.finetune_time_budget, seed=args.seed,
                     dev=train_pairs(bench, args.train_split, "dev")[:500],
                     candidates=[tool_document(t) for t in bench.tools], patience=args.finetune_patience)
-                sys_ft = DenseRetriever(bench.tools, model_path=ft_dir, name="minilm-ft")
+                sys_ft = DenseRetriever(bench.tools, model_path=ft_dir, name="minilm-ft", trained=True)
                 sys_ft.config.update({"finetune": {k: v for k, v in summary.items() if k != "base_model"},
-                                      "train_split": args.train_split, "trained": True})
+                                      "train_split": args.train_split})
                 systems.append(sys_ft)
                 extra.setdefault("finetune", summary)
             index_s[systems[-1].name] = time.perf_counter() - t0
