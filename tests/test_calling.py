@@ -72,6 +72,26 @@ def test_open_ended_strings_and_arrays_are_bounded_for_decoding_and_a_schemas_ow
     assert validate_arguments(tool, {"text": "x" * (DECODE_MAX_STRING_CHARS + 1)}) is None  # the tool's schema is not changed
 
 
+def test_open_ended_numbers_are_bounded_for_decoding_and_a_schemas_own_bound_is_kept(grammars):
+    from toolfoundry.calling import DECODE_MAX_MAGNITUDE
+
+    tokenizer, g = grammars
+    tool = Tool(id="p", name="set_price", description="Set a price.", parameters={
+        "type": "object", "required": ["amount"],
+        "properties": {"amount": {"type": "number"}, "count": {"type": "integer", "minimum": 1},
+                       "floor": {"type": "number", "exclusiveMinimum": 2 * DECODE_MAX_MAGNITUDE}}})
+    schema = call_schema([tool])
+
+    def call(**arguments):
+        return _accepts(tokenizer, g, schema, prompts.call_text({"name": "set_price", "arguments": arguments}, tool))
+
+    assert call(amount=-12.5) and call(amount=DECODE_MAX_MAGNITUDE) and call(amount=0.125, count=3)
+    assert not call(amount=DECODE_MAX_MAGNITUDE * 10 + 9)  # a 13th integer digit: a model looping in digits stops
+    assert not call(amount=3.14159265)  # decimals end after six
+    assert not call(amount=1, count=0)  # the schema's own minimum still holds
+    assert call(amount=1, floor=2 * DECODE_MAX_MAGNITUDE + 1)  # a one-sided bound beyond the default keeps a range
+
+
 ENUM_TOOLS = [
     Tool(id="u", name="set_unit", description="Choose the unit system.",
          parameters={"type": "object", "properties": {"unit": {"type": "string", "enum": ["metric", "imperial"]},

@@ -47,13 +47,17 @@ from toolfoundry.schema import GENERATE_RESPONSE, Tool
 #: model looping in one string or list until the budget cuts the call (a schema's own bounds win)
 DECODE_MAX_STRING_CHARS = 96
 DECODE_MAX_ITEMS = 16
+#: numbers without bounds of their own get ``±DECODE_MAX_MAGNITUDE``: with a range, the grammar writes at
+#: most 12 integer digits and 6 decimals, where an open number lets a model append digits forever
+DECODE_MAX_MAGNITUDE = 10**12 - 1
 _CLOSED_STRING_KEYS = ("enum", "const", "pattern", "format", "maxLength")
 
 
 def _strict(schema: Any) -> Any:
     """A tool's parameter schema made strict for decoding: objects admit only their properties, and
-    strings and arrays without bounds of their own get :data:`DECODE_MAX_STRING_CHARS` and
-    :data:`DECODE_MAX_ITEMS`. Every value it admits is valid under the tool's own schema."""
+    strings, arrays and numbers without bounds of their own get :data:`DECODE_MAX_STRING_CHARS`,
+    :data:`DECODE_MAX_ITEMS` and :data:`DECODE_MAX_MAGNITUDE`. Every value it admits is valid under the
+    tool's own schema."""
     if isinstance(schema, list):
         return [_strict(s) for s in schema]
     if not isinstance(schema, dict):
@@ -70,6 +74,13 @@ def _strict(schema: Any) -> Any:
         out["maxLength"] = max(DECODE_MAX_STRING_CHARS, out.get("minLength", 0))
     if out.get("type") == "array" and "maxItems" not in out:
         out["maxItems"] = max(DECODE_MAX_ITEMS, out.get("minItems", 0))
+    if out.get("type") in ("integer", "number") and not any(k in out for k in ("enum", "const")):
+        low = [out[k] for k in ("minimum", "exclusiveMinimum") if isinstance(out.get(k), (int, float))]
+        high = [out[k] for k in ("maximum", "exclusiveMaximum") if isinstance(out.get(k), (int, float))]
+        if not low:  # the added side never empties the range the schema's own side leaves
+            out["minimum"] = min(-DECODE_MAX_MAGNITUDE, min(high, default=0) - DECODE_MAX_MAGNITUDE)
+        if not high:
+            out["maximum"] = max(DECODE_MAX_MAGNITUDE, max(low, default=0) + DECODE_MAX_MAGNITUDE)
     return out
 
 
