@@ -287,11 +287,19 @@ def thin_tools_flag(thin: list[str]) -> str:
             "stronger --query-model")
 
 
+def _quarantined(count: int, reasons: dict) -> str:
+    """The ingest's quarantine in words: a benchmark folder's label-less examples are records too,
+    so the count is not called tools."""
+    why = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
+    return f"{count} records quarantined" + (f": {why}" if why else "")
+
+
 def report_markdown(summary: dict, eval_md: str) -> str:
     q = summary["queries"]
+    held = _quarantined(summary["quarantined_records"], summary["ingest_quarantine_reasons"])
     lines = ["# toolfoundry onboarding report", "",
              f"Catalog `{summary['catalog']}` ({summary['format']}): **{summary['tools']} tools** "
-             f"({summary['quarantined_tools']} quarantined). Model: `{summary['model_dir']}`, ready for "
+             f"({held}). Model: `{summary['model_dir']}`, ready for "
              f"`toolfoundry serve --model-dir {summary['model_dir']}`.", "",
              "## Steps", "", "| step | seconds | |", "|---|---:|---|"]
     for s in summary["steps"]:
@@ -373,7 +381,7 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
     ingest_key = _digest("ingest", fmt, fingerprint(catalog))
     ingested = run_step(state, 1, "ingest", ingest_key, [os.path.join(data_dir, "catalog", "tools", "manifest.json")],
                         lambda: ingest_job.run(fmt, source, os.path.join(data_dir, "catalog")),
-                        lambda r: f"{r['num_tools']} tools, {r['quarantined']} quarantined {r['quarantine_reasons']}")
+                        lambda r: f"{r['num_tools']} tools, {_quarantined(r['quarantined'], r['quarantine_reasons'])}")
     tools_uri = ingested["tools"]
     if not ingested["num_tools"]:
         raise InputError("CATALOG", f"no usable tool in {catalog} (see {ingested['quarantine']})",
@@ -454,7 +462,8 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
 
     # 7. report
     def finish() -> dict:
-        notes = {"ingest": f"{ingested['num_tools']} tools, {ingested['quarantined']} quarantined",
+        notes = {"ingest": f"{ingested['num_tools']} tools, "
+                           f"{_quarantined(ingested['quarantined'], ingested['quarantine_reasons'])}",
                  "queries": f"{queries['accepted']} accepted of {queries['candidates']}",
                  "dedupe": f"kept {deduped['kept_rows']} of {deduped['input_rows']}",
                  "train": ", ".join(f"{s['stage']} {s['steps']} steps" for s in trained["stages"]),
@@ -464,7 +473,8 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
                  for s in STEPS if s in state.data["steps"] and (s != "dense" or dense)]
         summary = {
             "catalog": catalog, "format": fmt, "out": out, "tools": ingested["num_tools"],
-            "quarantined_tools": ingested["quarantined"], "model_dir": model_dir,
+            "quarantined_records": ingested["quarantined"],
+            "ingest_quarantine_reasons": ingested["quarantine_reasons"], "model_dir": model_dir,
             "serve": f"toolfoundry serve --model-dir {model_dir}", "recipe": recipe_file,
             "queries": {k: queries[k] for k in ("candidates", "accepted", "acceptance_rate", "generators",
                                                  "per_tool", "split", "quarantine_reasons")},
