@@ -379,9 +379,13 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
     # 1. ingest
     source = _mcp_list(catalog, data_dir) if fmt == "mcp" and os.path.isfile(catalog) else catalog
     ingest_key = _digest("ingest", fmt, fingerprint(catalog))
+
+    def describe_ingest(r: dict) -> str:  # the step's progress line and its row in the report
+        return f"{r['num_tools']} tools, {_quarantined(r['quarantined'], r['quarantine_reasons'])}"
+
     ingested = run_step(state, 1, "ingest", ingest_key, [os.path.join(data_dir, "catalog", "tools", "manifest.json")],
                         lambda: ingest_job.run(fmt, source, os.path.join(data_dir, "catalog")),
-                        lambda r: f"{r['num_tools']} tools, {_quarantined(r['quarantined'], r['quarantine_reasons'])}")
+                        describe_ingest)
     tools_uri = ingested["tools"]
     if not ingested["num_tools"]:
         raise InputError("CATALOG", f"no usable tool in {catalog} (see {ingested['quarantine']})",
@@ -462,8 +466,7 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
 
     # 7. report
     def finish() -> dict:
-        notes = {"ingest": f"{ingested['num_tools']} tools, "
-                           f"{_quarantined(ingested['quarantined'], ingested['quarantine_reasons'])}",
+        notes = {"ingest": describe_ingest(ingested),
                  "queries": f"{queries['accepted']} accepted of {queries['candidates']}",
                  "dedupe": f"kept {deduped['kept_rows']} of {deduped['input_rows']}",
                  "train": ", ".join(f"{s['stage']} {s['steps']} steps" for s in trained["stages"]),
