@@ -70,7 +70,7 @@ def tiny_pipeline_config(run_dir: str, **sections):
             "log_every": 5,
             "stages": [
                 {"name": "memorization", "epochs": 2},
-                {"name": "retrieval", "epochs": 2, "budget": {"eval_every": 5}},
+                {"name": "retrieval", "epochs": 2, "budget": {"eval_every": 5, "minutes": 30}},  # paces the schedule
                 {"name": "agent", "epochs": 1},
             ],
         },

@@ -16,6 +16,7 @@ from toolfoundry.training import (
     batch_plan,
     collate,
     export_tool_rows,
+    fit_steps_to_budget,
     install_tool_rows,
     lr_factor,
     make_trainable,
@@ -127,6 +128,20 @@ def test_batch_plan_is_deterministic_balanced_and_bucketed():
     assert len(seen) == len(set(seen)) >= 1000 - 16 * 16
     spread = np.mean([max(lengths[i] for i in b) - min(lengths[i] for i in b) for step in plan for b in step])
     assert spread < 20  # random batches of 8 from 5..100 would spread ~70
+
+
+def test_a_dev_evaluation_is_charged_as_overhead_not_read_as_slow_steps():
+    # 4 s/step, 70-minute budget, 500 s spent at step 125 of a 2,000-step plan; a 60 s evaluation
+    # every 125 steps has cost 60 s so far
+    common = dict(step=125, planned=2000, budget_s=4200.0, spent_s=500.0)
+    steady = fit_steps_to_budget(**common, step_s=4.0, overhead_s=60.0, steps_run=125)
+    # the old way: the evaluation inside a 25-step window read as 6.4 s/step
+    as_slow_steps = fit_steps_to_budget(**common, step_s=4.0 + 60.0 / 25, overhead_s=0.0, steps_run=125)
+    assert steady == 125 + int(3700 / (4.0 + 60.0 / 125)) == 950
+    assert as_slow_steps < 0.75 * steady
+    # never more than the plan, always at least one more step, even past the budget
+    assert fit_steps_to_budget(**{**common, "planned": 300}, step_s=0.1, overhead_s=0.0, steps_run=125) == 300
+    assert fit_steps_to_budget(**{**common, "spent_s": 5000.0}, step_s=4.0, overhead_s=0.0, steps_run=125) == 126
 
 
 def test_schedule_and_plateau():

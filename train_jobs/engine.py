@@ -90,6 +90,7 @@ def train_func(cfg: dict) -> None:
         batch_plan,
         collate,
         export_tool_rows,
+        fit_steps_to_budget,
         install_tool_rows,
         lr_factor,
         make_trainable,
@@ -217,6 +218,13 @@ def train_func(cfg: dict) -> None:
         planned = max(1, math.ceil(stage["epochs"] * steps_per_epoch))
         planned = min(planned, stage["max_steps"]) if stage["max_steps"] else planned
         refit_every, window_start = max(5, cfg["log_every"]), time.time()
+        overhead = {"stage_s": 0.0, "window_s": 0.0}  # dev evaluations and checkpoints, apart from steps
+
+        def off_the_clock(t_start: float) -> None:
+            took = time.time() - t_start
+            overhead["stage_s"] += took
+            overhead["window_s"] += took
+
         best = _BestWeights(engine.module, higher_is_better=loss_mode == "tool_slot",
                             enabled=budget.get("keep_best", True) and index == len(stages) - 1)
         engine.train()
@@ -254,16 +262,19 @@ def train_func(cfg: dict) -> None:
                 if budget["minutes"] and step % refit_every == 0 and step < state["total"]:
                     # fit the schedule's length into what is left of the time budget, at the speed of
                     # the last steps (re-measured as it goes, so a slow start or a busy machine
-                    # neither starves nor overruns the stage)
-                    window = time.time() - window_start
-                    per_step = all_sum(window / refit_every)[0] / world
-                    left = budget["minutes"] * 60 - all_sum(spent)[0] / world
-                    fitted_total = min(planned, step + max(1, int(left / max(per_step, 1e-6))))
+                    # neither starves nor overruns the stage); evaluations and checkpoints are
+                    # charged as their running average, not as slow steps
+                    window = time.time() - window_start - overhead["window_s"]
+                    per_step, spent_avg, overhead_avg = (
+                        v / world for v in all_sum(window / refit_every, spent, overhead["stage_s"]))
+                    fitted_total = fit_steps_to_budget(
+                        step=step, planned=planned, budget_s=budget["minutes"] * 60, spent_s=spent_avg,
+                        step_s=per_step, overhead_s=overhead_avg, steps_run=step - first_step)
                     if abs(fitted_total - state["total"]) > max(2, state["total"] // 50):
                         say(f"[train] {name}: {per_step:.2f} s/step; {fitted_total} steps fit the "
                             f"{budget['minutes']} min budget")
                         state["total"] = fitted_total
-                    window_start = time.time()
+                    window_start, overhead["window_s"] = time.time(), 0.0
                 if step % cfg["log_every"] == 0 or step == state["total"]:
                     run_s = time.time() - started
                     rate = tokens * world / max(1e-6, run_s)
@@ -271,7 +282,9 @@ def train_func(cfg: dict) -> None:
                     recent = losses[-cfg["log_every"] * accum:]
                     say(_progress(name, step, state["total"], sum(recent) / len(recent), rate, eta, dev_text))
                 if budget["eval_every"] and step % budget["eval_every"] == 0 and step < state["total"]:
+                    t_eval = time.time()
                     metric = dev_metric(data, loss_mode)
+                    off_the_clock(t_eval)
                     if metric is not None:
                         stop = plateau.update(metric)
                         best.offer(metric, step)
@@ -286,7 +299,9 @@ def train_func(cfg: dict) -> None:
                 if cfg["checkpoint_every"] and state["global_step"] % cfg["checkpoint_every"] == 0 \
                         and step < state["total"] and stop_reason == "steps":
                     state["elapsed"] = spent
+                    t_save = time.time()
                     report({"stage": name, "step": step, "loss": losses[-1]}, f"s{index + 1}-{name}-step{step:06d}")
+                    off_the_clock(t_save)
                 if step >= state["total"] or stop_reason != "steps":
                     break
             else:

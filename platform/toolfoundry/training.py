@@ -269,6 +269,21 @@ def lr_factor(step: int, total: int, warmup: int, schedule: str = "cosine", floo
     raise ValueError(f"unknown schedule {schedule!r}")
 
 
+def fit_steps_to_budget(*, step: int, planned: int, budget_s: float, spent_s: float, step_s: float,
+                        overhead_s: float, steps_run: int) -> int:
+    """How many steps a stage with a time budget can run in all, seen from ``step``.
+
+    ``step_s`` is the training time of one step, measured over recent steps only (so a busy machine
+    or a slow start is followed as it changes); ``overhead_s`` is the time spent so far outside steps
+    (dev evaluations, checkpoints) over ``steps_run`` steps, charged to each step to come as its
+    average. Kept apart, an evaluation neither reads as slow training — which would shrink the
+    schedule's horizon for one window and stretch it back in the next, bending the learning rate —
+    nor is forgotten, which would overrun the budget. Never more than ``planned``, never fewer than
+    one step more."""
+    per_step = max(step_s, 1e-6) + max(0.0, overhead_s) / max(1, steps_run)
+    return min(planned, step + max(1, int((budget_s - spent_s) / per_step)))
+
+
 class Plateau:
     """Stops a stage when its dev metric has not improved by ``min_delta`` for ``patience`` evaluations."""
 
