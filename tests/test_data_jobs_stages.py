@@ -93,6 +93,23 @@ def test_multi_label_queries_get_every_relevant_tool_as_a_target(synthetic):
         assert reasons == {"no relevant tool: nothing to retrieve": 1}
 
 
+def test_pair_labels_split_train_queries_but_keep_dev_queries_whole(synthetic):
+    """Under pair labels a train query becomes a row per relevant tool, while a dev query stays one row
+    with all its tools, so the dev acc@1 the engine stops on is read as the test's (top tool is any
+    relevant one) under either label scheme."""
+    from data_jobs.stages import Rows
+
+    _, tools, model_dir, _ = synthetic
+    catalog = Catalog.load(model_dir)
+    ids = tuple(t.id for t in tools[:3])
+    example = Example(id="q1", query="book a flight, a hotel and a car", relevant_tool_ids=ids)
+    for fraction, expected in ((0.0, [[i] for i in ids]), (1.0, [list(ids)])):  # all train, then all dev
+        rows, bad = Rows(catalog, {t.id: t for t in tools}, retrieval_labels="pair",
+                         dev_fraction=fraction).retrieval([example])
+        assert bad == [] and [r["tool_ids"] for r in rows] == expected
+        assert {r["split"] for r in rows} == {"train" if fraction == 0.0 else "dev"}
+
+
 def test_rows_over_the_length_budget_are_quarantined_not_cut(synthetic):
     from data_jobs.stages import run
 
