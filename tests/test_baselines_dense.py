@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from toolfoundry.baselines.dense import DenseRetriever, Encoder, finetune_minilm
+from toolfoundry.baselines.dense import DenseRetriever, Encoder, distinct_text_batches, finetune_minilm
 from toolfoundry.errors import InputError
 from toolfoundry.schema import Tool
 
@@ -37,6 +37,24 @@ def test_dense_ranks_semantically(encoder):
     assert r.config["model"] == "all-MiniLM-L6-v2"
     with pytest.raises(InputError):
         r.search(["x"], k=0)
+
+
+def test_batches_hold_distinct_tools_and_a_frequent_tools_surplus_sits_out():
+    import random
+
+    # 40 tools with 5 pairs each, and one tool with 200: more of its pairs than there can be batches
+    texts = [f"tool {t}" for t in range(40) for _ in range(5)] + ["popular tool"] * 200
+    rng = random.Random(0)
+    epochs = [distinct_text_batches(texts, 16, rng) for _ in range(3)]
+    for batches in epochs:
+        assert all(len({texts[i] for i in b}) == len(b) >= 8 for b in batches)  # distinct, at least half full
+        used = [i for b in batches for i in b]
+        assert len(used) == len(set(used))
+        assert sum(texts[i] == "popular tool" for i in used) == len(batches) < 200  # once per batch, the rest sit out
+        assert {texts[i] for i in used} >= {f"tool {t}" for t in range(40)}
+    assert len({i for b in epochs[0] + epochs[1] + epochs[2] for i in b if texts[i] == "popular tool"}) > len(epochs[0])
+    with pytest.raises(InputError, match="at least two tools"):
+        finetune_minilm([("q1", "only tool"), ("q2", "only tool")], "/nonexistent", log=None)
 
 
 def test_finetune_two_steps(tmp_path):

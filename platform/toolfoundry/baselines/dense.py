@@ -108,6 +108,35 @@ class DenseRetriever:
         return top_k_ids(self.scores(queries), self.tool_ids, k)
 
 
+def distinct_text_batches(texts: Sequence[str], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """One epoch of in-batch-negative training: a fresh shuffle of the pair indices dealt into batches
+    in which no tool text repeats (a repeat would be a false negative).
+
+    When the catalog's frequent tools have more pairs than there are batches, what is left at the end
+    is their surplus, a few tools over and over: batches of 2-10 pairs whose negatives teach nothing
+    and whose near-zero loss reads as a plateau on dev. So the epoch ends when a batch would be less
+    than half full (half of ``batch_size``, or of the number of distinct texts when there are fewer);
+    that surplus sits this epoch out. Each epoch shuffles anew, so which pairs sit out changes.
+    """
+    order = list(range(len(texts)))
+    rng.shuffle(order)
+    smallest = max(2, min(batch_size, len(set(texts))) // 2)
+    out, pending = [], order
+    while pending:
+        batch, seen, rest = [], set(), []
+        for i in pending:
+            if len(batch) < batch_size and texts[i] not in seen:
+                batch.append(i)
+                seen.add(texts[i])
+            else:
+                rest.append(i)
+        if len(batch) < smallest:
+            break
+        out.append(batch)
+        pending = rest
+    return out
+
+
 def finetune_minilm(
     pairs: Sequence[tuple[str, str]],
     out_dir: str,
@@ -141,30 +170,21 @@ def finetune_minilm(
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
+    texts = [text for _, text in pairs]
+
+    def batches():
+        return distinct_text_batches(texts, batch_size, rng)
+
+    first_epoch = list(batches())
+    steps_per_epoch, pairs_per_epoch = len(first_epoch), sum(map(len, first_epoch))
+    if not steps_per_epoch:
+        raise InputError("train pairs", f"{len(pairs)} pairs over {len(set(texts))} distinct tool text(s)",
+                         "pairs of at least two tools (in-batch negatives are the other tools of a batch)")
     enc = Encoder(model_path)
     model = enc.model
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
 
-    def batches():
-        idx = list(range(len(pairs)))
-        rng.shuffle(idx)
-        pending: list[int] = []
-        for i in idx:
-            pending.append(i)
-        while pending:
-            batch, seen, rest = [], set(), []
-            for i in pending:
-                text = pairs[i][1]
-                if len(batch) < batch_size and text not in seen:
-                    batch.append(i)
-                    seen.add(text)
-                else:
-                    rest.append(i)
-            pending = rest
-            yield batch
-
-    steps_per_epoch = sum(1 for _ in batches())
     total = int(round(epochs * steps_per_epoch))
     if max_steps is not None:
         total = min(total, max_steps)
@@ -239,7 +259,8 @@ def finetune_minilm(
     model.save_pretrained(out_dir)
     enc.tokenizer.save_pretrained(out_dir)
     summary = {
-        "base_model": enc.model_path, "pairs": len(pairs), "steps": step, "planned_steps": total,
+        "base_model": enc.model_path, "pairs": len(pairs), "pairs_per_epoch": pairs_per_epoch,
+        "steps": step, "planned_steps": total,
         "stopped_by": stopped, "epochs": epochs, "batch_size": batch_size, "lr": lr,
         "temperature": temperature, "seed": seed, "train_seconds": round(time.time() - t0, 1),
         "first_loss": losses[0] if losses else None, "last_loss": float(np.mean(losses[-20:])) if losses else None,
