@@ -171,11 +171,7 @@ def finetune_minilm(
     torch.manual_seed(seed)
     rng = random.Random(seed)
     texts = [text for _, text in pairs]
-
-    def batches():
-        return distinct_text_batches(texts, batch_size, rng)
-
-    first_epoch = list(batches())
+    first_epoch = distinct_text_batches(texts, batch_size, rng)
     steps_per_epoch, pairs_per_epoch = len(first_epoch), sum(map(len, first_epoch))
     if not steps_per_epoch:
         raise InputError("train pairs", f"{len(pairs)} pairs over {len(set(texts))} distinct tool text(s)",
@@ -212,7 +208,7 @@ def finetune_minilm(
     t0 = time.time()
     step, losses, stopped = 0, [], "steps"
     while step < total:
-        for batch in batches():
+        for batch in distinct_text_batches(texts, batch_size, rng):
             if step >= total:
                 break
             if time_budget_s is not None and time.time() - t0 > time_budget_s:
