@@ -62,6 +62,7 @@ def tiny_pipeline_config(run_dir: str, **sections):
         "run_dir": run_dir,
         "data": {"num_tools": 24, "queries_per_tool": 5, "test_fraction": 0.2, "num_shards": 2},
         "model": {"source": "tiny-random"},
+        "trainable": {"profile": "top_layers", "top_layers": 1},  # as the demo: the bottom layer is frozen
         "optimizer": {"lr": 3e-4, "tool_lr": 1e-2},
         "schedule": {"warmup_steps": 2},
         "encode": {"max_len": 160, "dev_fraction": 0.1},

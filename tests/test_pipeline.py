@@ -35,6 +35,12 @@ def test_pipeline_writes_datasets_model_and_report(tiny_pipeline):
     state = json.load(open(os.path.join(model_dir, "train_state.json")))
     assert [s["stage"] for s in state["history"]] == ["memorization", "retrieval", "agent"]
     assert all(s["steps"] >= 1 for s in state["history"])
+    # the tool-slot stages ran the frozen bottom layer once per row, on both workers; the agent stage
+    # (whose rows read tool tokens) ran whole
+    for record in state["history"][:2]:
+        cache = record["frozen_cache"]
+        assert cache["enabled"] and cache["rows"] > 0 and cache["hit_rate"] > 0.3, record
+    assert "frozen_cache" not in state["history"][2]
 
     saved = json.load(open(os.path.join(run_dir, "report", "report.json")))
     values = _values(saved)

@@ -17,6 +17,7 @@ from toolfoundry.training import (
     collate,
     export_tool_rows,
     fit_steps_to_budget,
+    frozen_prefix,
     install_tool_rows,
     lr_factor,
     make_trainable,
@@ -97,6 +98,79 @@ def test_top_layers_profile_freezes_the_rest_and_training_moves_only_trainable(t
     assert float(loss) < first / 2
     assert torch.equal(model.get_decoder().layers[0].self_attn.q_proj.weight, frozen_before)
     assert torch.equal(r.base, base_rows_before)
+
+
+def _prefix_setup(tiny, **spec):
+    model, tokenizer, catalog, _ = tiny
+    r, h = install_tool_rows(model, len(TOOLS))
+    spec = Trainable(profile="top_layers", top_layers=1, **spec)
+    model, base, tools = make_trainable(model, r, h, spec)
+    rows = _rows(tokenizer, catalog, ["weather in Paris", "fly to Rome tomorrow", "mail Bob", "euros to yen"],
+                 [[0], [1], [2], [3]])
+    batch = collate(rows, tokenizer.pad_token_id, num_tools=len(TOOLS))
+    return model, r, h, frozen_prefix(model, r, spec), batch, base + tools
+
+
+def _loss_and_grads(loss_fn, batch, params):
+    loss, _, _ = loss_fn(**batch)
+    grads = torch.autograd.grad(loss, params)
+    return loss.detach(), grads
+
+
+def test_the_frozen_layer_cache_gives_the_whole_decoders_loss_and_gradients_and_serves_repeats(tiny):
+    model, r, h, prefix, batch, params = _prefix_setup(tiny)
+    assert prefix is not None and prefix.frozen == 1  # tiny-random has 2 layers; the bottom one is frozen
+    reference = _loss_and_grads(StageLoss(model, r, h, "tool_slot"), batch, params)
+    cached_fn = StageLoss(model, r, h, "tool_slot", prefix=prefix)
+    first = _loss_and_grads(cached_fn, batch, params)
+    assert prefix.enabled and prefix.stats()["rows"] == 4 and prefix.misses == 4 and prefix.hits == 0
+    again = _loss_and_grads(cached_fn, batch, params)  # a second epoch: the bottom layer is not run
+    assert prefix.hits == 4
+    for loss, grads in (first, again):
+        torch.testing.assert_close(loss, reference[0], rtol=1e-5, atol=1e-6)
+        for got, want in zip(grads, reference[1]):
+            torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
+    # in a shorter batch (another width of padding) the cached rows still give the same hidden states
+    short = {k: v[:2] for k, v in batch.items()}
+    torch.testing.assert_close(cached_fn(**short)[0], StageLoss(model, r, h, "tool_slot")(**short)[0],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_rows_computed_on_one_worker_reach_the_others_and_the_cache_keeps_to_its_memory(tiny):
+    model, r, h, prefix, batch, _ = _prefix_setup(tiny)
+    StageLoss(model, r, h, "tool_slot", prefix=prefix)(**batch)
+    other = frozen_prefix(model, r, Trainable(profile="top_layers", top_layers=1))
+    sent = []
+    prefix.share(lambda mine: sent.append(mine) or [mine, []])  # a two-worker gather
+    other.share(lambda mine: [sent[0], mine])
+    assert len(sent[0]) == 4 and other.stats()["rows"] == 4 and not prefix.fresh
+    StageLoss(model, r, h, "tool_slot", prefix=other)(**batch)
+    assert other.hits == 4 and other.misses == 0
+    one_row = max(v.numel() * v.element_size() for v in prefix.store.values())
+    small = frozen_prefix(model, r, Trainable(profile="top_layers", top_layers=1, frozen_cache_gb=1.5 * one_row / 2**30))
+    StageLoss(model, r, h, "tool_slot", prefix=small)(**batch)
+    assert small.stats()["rows"] == 1 and small.bytes <= small.max_bytes
+
+
+def test_the_frozen_layer_cache_applies_only_where_layers_are_frozen_and_steps_aside_otherwise(tiny, monkeypatch):
+    import toolfoundry.training as training
+
+    model, r, h, prefix, batch, _ = _prefix_setup(tiny)
+    assert frozen_prefix(model, r, Trainable(profile="full")) is None
+    assert frozen_prefix(model, r, Trainable(profile="top_layers", top_layers=1, frozen_cache_gb=0)) is None
+    assert frozen_prefix(model, r, Trainable(profile="top_layers", top_layers=1), zero_stage=3) is None
+    # a row that reads a tool token (whose row keeps learning) is never cached
+    with_tool = batch["input_ids"].clone()
+    with_tool[0, 1] = r.offset
+    prefix.last_hidden(with_tool[:1], batch["attention_mask"][:1])
+    assert prefix.stats()["rows"] == 0
+    # a decoder whose layer loop differs from run_layers: the first batch finds it, the cache turns off,
+    # and the loss is the whole decoder's
+    real = training.run_layers
+    monkeypatch.setattr(training, "run_layers", lambda d, hid, m, layers: real(d, hid, m, layers) * 1.5)
+    loss = StageLoss(model, r, h, "tool_slot", prefix=prefix)(**batch)[0]
+    assert not prefix.enabled and prefix.stats()["rows"] == 0 and "differs" in prefix.note
+    torch.testing.assert_close(loss, StageLoss(model, r, h, "tool_slot")(**batch)[0])
 
 
 def test_exported_rows_give_a_plain_model_with_the_same_outputs(tiny):

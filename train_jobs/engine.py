@@ -91,6 +91,7 @@ def train_func(cfg: dict) -> None:
         collate,
         export_tool_rows,
         fit_steps_to_budget,
+        frozen_prefix,
         install_tool_rows,
         lr_factor,
         make_trainable,
@@ -117,8 +118,10 @@ def train_func(cfg: dict) -> None:
     model = AutoModelForCausalLM.from_pretrained(init_dir, dtype=torch.float32)
     model.config.use_cache = False
     rows, head = install_tool_rows(model, len(catalog.new_vocabulary()))
-    model, base_params, tool_params = make_trainable(model, rows, head, Trainable(**cfg["trainable"]))
-    wrapper = StageLoss(model, rows, head, "lm")
+    trainable = Trainable(**cfg["trainable"])
+    model, base_params, tool_params = make_trainable(model, rows, head, trainable)
+    prefix = frozen_prefix(model, rows, trainable, cfg["deepspeed"]["zero_optimization"]["stage"])
+    wrapper = StageLoss(model, rows, head, "lm", prefix=prefix)
     opt = cfg["optimizer"]
     groups = [{"params": base_params, "lr": opt["lr"], "weight_decay": opt["weight_decay"]}]
     if tool_params and tool_params[0].numel():
@@ -161,6 +164,18 @@ def train_func(cfg: dict) -> None:
     def to_device(batch: dict) -> dict:
         return {k: v.to(device) for k, v in batch.items()}
 
+    def gather(obj) -> list:
+        if world == 1:
+            return [obj]
+        out = [None] * world
+        dist.all_gather_object(out, obj)
+        return out
+
+    def share_prefix(loss_mode: str) -> None:
+        """Every worker gets the frozen-layer outputs the others computed (tool-slot stages only)."""
+        if prefix is not None and loss_mode == "tool_slot":
+            prefix.share(gather)
+
     def dev_metric(data: _Rows, loss_mode: str) -> float | None:
         """acc@1 at the tool slot (tool_slot) or mean loss (lm) on the dev rows, over all ranks."""
         if not data.dev:
@@ -181,6 +196,7 @@ def train_func(cfg: dict) -> None:
                 counted += weight * float(n)
                 loss_sum += weight * float(loss) * len(chunk)
         engine.train()
+        share_prefix(loss_mode)
         correct, counted, loss_sum, rows_seen = all_sum(correct, counted, loss_sum,
                                                         float(len(mine)))
         if loss_mode == "tool_slot":
@@ -193,6 +209,8 @@ def train_func(cfg: dict) -> None:
             continue
         name, loss_mode, budget = stage["name"], stage["loss_mode"], stage["budget"]
         engine.module.mode = loss_mode
+        if prefix is not None:
+            prefix.reset()
         data = _Rows(cfg["stage_uris"][name], budget["dev_max_rows"])
         bs, accum = cfg["batch_size"], cfg["grad_accum"]
         micro_per_epoch = len(batch_plan(data.lengths, bs, seed=cfg["seed"] + index, epoch=0, world=world))
@@ -243,6 +261,7 @@ def train_func(cfg: dict) -> None:
                 engine.backward(loss)
                 t2 = time.perf_counter()
                 engine.step()
+                share_prefix(loss_mode)
                 timed = state["step"] >= cfg.get("timing_after", 0)
                 clock["data_s"] += (t1 - t0) * timed
                 clock["fwd_bwd_s"] += (t2 - t1) * timed
@@ -323,10 +342,14 @@ def train_func(cfg: dict) -> None:
                   "dev_metric": final_metric, "dev_best": plateau.best, "dev_last": last_metric,
                   "restored_step": restored["step"] if restored else None, "rows": len(data.train),
                   "timing": _timing(clock, world)}
+        if prefix is not None and loss_mode == "tool_slot":
+            record["frozen_cache"] = prefix.stats()
+            if prefix.note:
+                say(f"[train] {name}: {prefix.note}")
         state["history"].append(record)
         say(f"[train] {name} done: {state['step']} steps ({record['epochs']} epochs), stopped by {stop_reason}, "
             f"loss {record['loss']:.4f}" + (f", dev {final_metric:.2f}" if final_metric is not None else "")
-            + f", {record['seconds']:.0f}s")
+            + f", {record['seconds']:.0f}s" + (_cache_text(record["frozen_cache"]) if "frozen_cache" in record else ""))
         state.update({"stage": index + 1, "epoch": 0, "micro": 0, "step": 0, "total": None, "plateau": {},
                       "elapsed": 0.0})
         if index + 1 < len(stages):
@@ -384,6 +407,13 @@ class _Journal:
             with open(self.path, "a") as handle:
                 handle.write(json.dumps({"stage": stage, "step": step, "global_step": global_step, "pid": os.getpid(),
                                          "loss": sum(losses) / max(1, len(losses))}) + "\n")
+
+
+def _cache_text(stats: dict) -> str:
+    if not stats["enabled"]:
+        return ""
+    return (f"; frozen layers cached for {stats['rows']} rows ({stats['gib']:.2f} GiB), "
+            f"{100 * stats['hit_rate']:.0f}% of row forwards served from it")
 
 
 def _timing(clock: dict, world: int) -> dict:

@@ -46,6 +46,9 @@ class TrainableConfig(_Strict):
     top_layers: int = Field(4, ge=1)  # top_layers: the last k decoder layers and the final norm
     lora_rank: int = Field(16, ge=1)
     lora_alpha: int = Field(32, ge=1)
+    # top_layers: per-worker memory for each row's hidden states after the frozen layers, so tool-slot
+    # stages (memorization, retrieval) run those layers once per row instead of once per epoch; 0: off
+    frozen_cache_gb: float = Field(4.0, ge=0)
 
 
 class OptimizerConfig(_Strict):

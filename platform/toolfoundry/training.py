@@ -11,6 +11,9 @@
   tool slot of a memorization or retrieval row) a softmax over the catalog's tool rows only — what
   retrieval ranks at inference — against a uniform target over *all* the row's relevant tools
   (``slot_targets``), so a multi-tool query trains every one of its tools in one forward.
+- :class:`FrozenPrefix` keeps each row's hidden states after the frozen bottom layers of the
+  ``top_layers`` profile, so a row pays for the frozen layers once, not once per epoch and per dev
+  evaluation (the same values, since nothing below the trainable layers changes).
 - :func:`batch_plan` deals rows into length-bucketed batches, deterministically for (seed, epoch), so a
   run resumed mid-epoch sees exactly the batches it would have seen.
 """
@@ -115,6 +118,7 @@ class Trainable:
     top_layers: int = 4
     lora_rank: int = 16
     lora_alpha: int = 32
+    frozen_cache_gb: float = 4.0  # top_layers: memory for FrozenPrefix per worker (0: off)
 
 
 def make_trainable(model, rows: ToolRows, head: ToolRows | None, spec: Trainable):
@@ -152,6 +156,143 @@ def make_trainable(model, rows: ToolRows, head: ToolRows | None, spec: Trainable
     raise ValueError(f"unknown trainable profile {spec.profile!r}")
 
 
+# --------------------------------------------------------------------------- frozen prefix cache
+def run_layers(decoder, hidden: torch.Tensor, attention_mask: torch.Tensor, layers) -> torch.Tensor:
+    """``layers`` of a Hugging Face decoder (Llama-style: rotary positions, causal mask) applied to the
+    hidden states of right-padded rows that start at position 0: the loop of the decoder's own
+    ``forward``, for a slice of its layers."""
+    from transformers.masking_utils import create_causal_mask
+
+    positions = torch.arange(hidden.shape[1], device=hidden.device)[None]
+    mask = create_causal_mask(config=decoder.config, inputs_embeds=hidden, attention_mask=attention_mask,
+                              past_key_values=None, position_ids=positions)
+    rotary = decoder.rotary_emb(hidden, position_ids=positions)
+    for layer in layers:
+        hidden = layer(hidden, attention_mask=mask, position_embeddings=rotary, position_ids=positions)
+    return hidden
+
+
+class FrozenPrefix:
+    """Each row's hidden states after the frozen bottom layers, computed once and reused.
+
+    Under the ``top_layers`` profile the bottom layers and the base vocabulary never change, and a
+    ``tool_slot`` row's input (cut at its tool slot) holds no tool token, so what a row looks like
+    after the frozen layers is the same at every epoch and every dev evaluation. The first time a
+    row is seen its bottom layers run without gradient and the result is kept (on the CPU, keyed by
+    the row's token ids); later, only the trainable top layers run. The forward and the gradients are
+    those of the whole decoder (:meth:`verify` checks it once on real rows and turns the cache off
+    on a decoder whose layer loop differs).
+
+    Rows are dealt to different workers at every epoch, so what one worker computes is handed to the
+    others (:meth:`share`, called by the engine on every worker after each step). The cache stops
+    growing at ``max_bytes``; rows past it run whole, as without the cache.
+    """
+
+    def __init__(self, decoder, frozen_layers: int, max_bytes: float, vocab_offset: int | None = None):
+        self.decoder = decoder
+        self.frozen = frozen_layers
+        self.max_bytes = max_bytes
+        self.vocab_offset = vocab_offset  # ids from here on are tool tokens, whose rows keep learning
+        self.store: dict[bytes, torch.Tensor] = {}
+        self.bytes = 0
+        self.fresh: list[tuple[bytes, torch.Tensor]] = []
+        self.hits = self.misses = 0
+        self.enabled = frozen_layers > 0
+        self.verified = False
+        self.note = ""  # why the cache was turned off, for the run's log
+
+    def _put(self, key: bytes, value: torch.Tensor) -> bool:
+        size = value.numel() * value.element_size()
+        if key in self.store or self.bytes + size > self.max_bytes:
+            return False
+        self.store[key] = value
+        self.bytes += size
+        return True
+
+    def last_hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The decoder's ``last_hidden_state`` for right-padded rows, through the cache when it can."""
+        decoder = self.decoder
+        cacheable = self.enabled and not (self.vocab_offset is not None and bool((input_ids >= self.vocab_offset).any()))
+        if not cacheable:
+            return decoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        lengths = attention_mask.sum(1).tolist()
+        ids = input_ids.cpu().numpy()
+        keys = [ids[i, :n].tobytes() for i, n in enumerate(lengths)]
+        found = [self.store.get(k) for k in keys]
+        missing = [i for i, f in enumerate(found) if f is None]
+        self.hits += len(keys) - len(missing)
+        self.misses += len(missing)
+        if missing:
+            with torch.no_grad():
+                fresh = run_layers(decoder, decoder.embed_tokens(input_ids[missing]), attention_mask[missing],
+                                   decoder.layers[:self.frozen])
+            for j, i in enumerate(missing):
+                found[i] = fresh[j, :lengths[i]].to("cpu", copy=True)
+                if self._put(keys[i], found[i]):
+                    self.fresh.append((keys[i], found[i]))
+        width, dim = input_ids.shape[1], found[0].shape[-1]
+        low = torch.zeros((len(keys), width, dim), dtype=found[0].dtype)
+        for i, f in enumerate(found):
+            low[i, :f.shape[0]] = f
+        low = low.to(input_ids.device)
+        hidden = decoder.norm(run_layers(decoder, low, attention_mask, decoder.layers[self.frozen:]))
+        if not self.verified:
+            self.verify(input_ids, attention_mask, hidden)
+            if not self.enabled:
+                return decoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return hidden
+
+    def verify(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, hidden: torch.Tensor) -> None:
+        """Compare the cached path with the whole decoder once, on real rows (padding aside)."""
+        self.verified = True
+        with torch.no_grad():
+            whole = self.decoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        real = attention_mask.bool()
+        diff = float((whole[real].float() - hidden.detach()[real].float()).abs().max())
+        scale = float(whole[real].float().abs().max()) or 1.0
+        if diff > 1e-3 * scale:
+            self.enabled = False
+            self.reset()
+            self.note = (f"the frozen-layer cache is off: this decoder's layer loop differs from toolfoundry's "
+                         f"(max difference {diff:.3g} against the whole forward)")
+
+    def reset(self) -> None:
+        """Forget every row (a new stage has rows of its own) and the hit counts."""
+        self.store.clear()
+        self.fresh.clear()
+        self.bytes = self.hits = self.misses = 0
+
+    def share(self, gather) -> None:
+        """Hand the rows computed here since the last call to every worker and keep theirs.
+        ``gather(obj)`` returns every worker's ``obj`` (e.g. ``torch.distributed.all_gather_object``);
+        every worker must call this equally often."""
+        mine, self.fresh = self.fresh, []
+        for part in gather(mine):
+            for key, value in part:
+                self._put(key, value)
+
+    def stats(self) -> dict:
+        seen = self.hits + self.misses
+        return {"enabled": self.enabled, "rows": len(self.store), "gib": round(self.bytes / 2**30, 3),
+                "hit_rate": round(self.hits / seen, 4) if seen else 0.0}
+
+
+def frozen_prefix(model, rows: ToolRows, spec: Trainable, zero_stage: int = 0) -> FrozenPrefix | None:
+    """The cache for ``spec``'s frozen layers, or None where there are none or where it cannot apply:
+    every layer learns (``full``, LoRA), it is switched off (``frozen_cache_gb: 0``), or ZeRO-3
+    partitions the weights (every worker must then run the same forwards, and a cache hit on one
+    worker would leave the others waiting)."""
+    if spec.profile != "top_layers" or spec.frozen_cache_gb <= 0 or zero_stage >= 3:
+        return None
+    decoder = model.get_decoder()
+    if not all(hasattr(decoder, a) for a in ("layers", "norm", "rotary_emb", "embed_tokens")):
+        return None
+    frozen = len(decoder.layers) - min(spec.top_layers, len(decoder.layers))
+    if frozen <= 0:
+        return None
+    return FrozenPrefix(decoder, frozen, spec.frozen_cache_gb * 2**30, rows.offset)
+
+
 # ----------------------------------------------------------------------------------------- loss
 class StageLoss(nn.Module):
     """``forward(batch) -> (loss, correct, counted)`` for one stage's rows.
@@ -160,7 +301,8 @@ class StageLoss(nn.Module):
     relevant tools; for ``lm``, labelled tokens predicted exactly (greedy).
     """
 
-    def __init__(self, model, rows: ToolRows, head: ToolRows | None, mode: str):
+    def __init__(self, model, rows: ToolRows, head: ToolRows | None, mode: str,
+                 prefix: FrozenPrefix | None = None):
         super().__init__()
         if mode not in ("lm", "tool_slot"):
             raise ValueError(f"unknown loss {mode!r}")
@@ -168,6 +310,7 @@ class StageLoss(nn.Module):
         self.rows = rows
         self.head = head if head is not None else rows
         self.mode = mode
+        self.prefix = prefix  # tool_slot rows read the frozen layers' output from it
 
     def forward(self, input_ids, attention_mask, labels, slot_targets=None, weights=None):
         next_labels = labels[:, 1:]
@@ -181,7 +324,10 @@ class StageLoss(nn.Module):
             after = torch.arange(cut, device=input_ids.device)[None] > first[:, None]
             ids = input_ids[:, :cut].masked_fill(after, 0)
             mask = attention_mask[:, :cut].masked_fill(after, 0)
-            hidden = self.model.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+            if self.prefix is not None:
+                hidden = self.prefix.last_hidden(ids, mask)
+            else:
+                hidden = self.model.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state
             h = hidden[torch.arange(hidden.shape[0]), first]
             logits = self.head(hidden=h, tools_only=True)
             logp = torch.log_softmax(logits, -1)
