@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 opt.step()
                 opt.zero_grad(set_to_none=True)
                 seconds[name] += time.perf_counter() - started
-                losses[name].append(float(loss))
+                losses[name].append(float(loss.detach()))
         names = list(arms)
         diff = max(abs(a - b) for a, b in zip(losses[names[0]], losses[names[1]]))
         epochs.append({"epoch": epoch + 1, "steps": len(plan), "tokens": tokens,

@@ -50,7 +50,8 @@ def plain_loop(init_dir: str, rows_uri: str, args) -> dict:
     from toolfoundry.modeling import load_tokenizer
     from toolfoundry.schema import TOKEN_SCHEMA
     from toolfoundry.storage import read_table
-    from toolfoundry.training import StageLoss, Trainable, batch_plan, collate, install_tool_rows, make_trainable
+    from toolfoundry.training import (StageLoss, Trainable, batch_plan, collate, frozen_prefix, install_tool_rows,
+                                      make_trainable)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -58,8 +59,10 @@ def plain_loop(init_dir: str, rows_uri: str, args) -> dict:
     model = AutoModelForCausalLM.from_pretrained(init_dir, dtype=torch.float32)
     model.config.use_cache = False
     rows, head = install_tool_rows(model, len(catalog.new_vocabulary()))
-    model, base, tools = make_trainable(model, rows, head, Trainable(profile=args.profile, top_layers=args.top_layers))
-    loss_fn = StageLoss(model, rows, head, "tool_slot")
+    spec = Trainable(profile=args.profile, top_layers=args.top_layers)
+    model, base, tools = make_trainable(model, rows, head, spec)
+    # the engine keeps the frozen layers' outputs (trainable.frozen_cache_gb, on by default): so does this loop
+    loss_fn = StageLoss(model, rows, head, "tool_slot", prefix=frozen_prefix(model, rows, spec))
     opt = torch.optim.AdamW([{"params": base, "lr": 3e-4}, {"params": tools, "lr": 3e-3}])
     data = [r for r in read_table(rows_uri, TOKEN_SCHEMA).to_pylist() if r["split"] == "train"]
     plan = batch_plan([len(r["input_ids"]) for r in data], args.batch_size, seed=0, epoch=0, world=2)
