@@ -203,7 +203,7 @@ class FrozenPrefix:
 
     def _put(self, key: bytes, value: torch.Tensor) -> bool:
         size = value.numel() * value.element_size()
-        if key in self.store or self.bytes + size > self.max_bytes:
+        if not self.enabled or key in self.store or self.bytes + size > self.max_bytes:
             return False
         self.store[key] = value
         self.bytes += size
