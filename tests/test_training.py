@@ -20,6 +20,7 @@ from toolfoundry.training import (
     frozen_prefix,
     install_tool_rows,
     lr_factor,
+    refit_anchor,
     make_trainable,
 )
 
@@ -218,6 +219,25 @@ def test_a_dev_evaluation_is_charged_as_overhead_not_read_as_slow_steps():
     # never more than the plan, always at least one more step, even past the budget
     assert fit_steps_to_budget(**{**common, "planned": 300}, step_s=0.1, overhead_s=0.0, steps_run=125) == 300
     assert fit_steps_to_budget(**{**common, "spent_s": 5000.0}, step_s=4.0, overhead_s=0.0, steps_run=125) == 126
+
+
+def test_a_refitted_horizon_bends_the_decay_but_never_moves_the_learning_rate():
+    # the MetaTool run of 2026-12-07: planned 1,154 steps, then at step 525 the faster cached steps
+    # re-fitted the horizon to 1,684; without an anchor the factor jumped from 0.61 back up to 0.80
+    before = lr_factor(525, 1154, 20, "cosine", 0.05)
+    assert lr_factor(525, 1684, 20, "cosine", 0.05) > before + 0.15
+    anchor = refit_anchor(525, 1154, 20, None)
+    assert lr_factor(525, 1684, 20, "cosine", 0.05, anchor=anchor) == pytest.approx(before)
+    # from there it only falls, and still reaches the floor at the new horizon
+    factors = [lr_factor(s, 1684, 20, "cosine", 0.05, anchor=anchor) for s in range(525, 1685)]
+    assert all(b <= a + 1e-12 for a, b in zip(factors, factors[1:]))
+    assert factors[-1] == pytest.approx(0.05)
+    # a second re-fit (a shorter horizon) keeps the factor again; a re-fit inside warm-up changes nothing
+    again = refit_anchor(900, 1684, 20, anchor)
+    assert lr_factor(900, 1300, 20, "cosine", 0.05, anchor=again) == pytest.approx(factors[900 - 525])
+    early = refit_anchor(5, 1154, 20, None)
+    assert [lr_factor(s, 900, 20, anchor=early) for s in (5, 20, 460)] == \
+        pytest.approx([lr_factor(s, 900, 20) for s in (5, 20, 460)])
 
 
 def test_schedule_and_plateau():

@@ -95,6 +95,7 @@ def train_func(cfg: dict) -> None:
         install_tool_rows,
         lr_factor,
         make_trainable,
+        refit_anchor,
     )
 
     import logging
@@ -129,8 +130,8 @@ def train_func(cfg: dict) -> None:
     optimizer = torch.optim.AdamW(groups, lr=opt["lr"], betas=tuple(opt["betas"]))
     engine, optimizer, _, _ = deepspeed.initialize(model=wrapper, optimizer=optimizer, config=cfg["deepspeed"])
 
-    state = {"stage": 0, "epoch": 0, "micro": 0, "step": 0, "total": None, "plateau": {}, "history": [],
-             "elapsed": 0.0, "done": False, "global_step": 0}
+    state = {"stage": 0, "epoch": 0, "micro": 0, "step": 0, "total": None, "anchor": None, "plateau": {},
+             "history": [], "elapsed": 0.0, "done": False, "global_step": 0}
     journal = _Journal(cfg.get("journal_dir"), rank)
     checkpoint = ray.train.get_checkpoint()
     if checkpoint:
@@ -250,7 +251,8 @@ def train_func(cfg: dict) -> None:
             plan = batch_plan(data.lengths, bs, seed=cfg["seed"] + index, epoch=state["epoch"], world=world)
             while state["micro"] < len(plan):
                 if state["micro"] % accum == 0:
-                    factor = lr_factor(state["step"], state["total"], warmup, sched["name"], sched["floor"])
+                    factor = lr_factor(state["step"], state["total"], warmup, sched["name"], sched["floor"],
+                                       anchor=state.get("anchor"))
                     for group, base in zip(optimizer.param_groups, lrs):
                         group["lr"] = base * factor
                 t0 = time.perf_counter()
@@ -292,6 +294,7 @@ def train_func(cfg: dict) -> None:
                     if abs(fitted_total - state["total"]) > max(2, state["total"] // 50):
                         say(f"[train] {name}: {per_step:.2f} s/step; {fitted_total} steps fit the "
                             f"{budget['minutes']} min budget")
+                        state["anchor"] = refit_anchor(step, state["total"], warmup, state.get("anchor"))
                         state["total"] = fitted_total
                     window_start, overhead["window_s"] = time.time(), 0.0
                 if step % cfg["log_every"] == 0 or step == state["total"]:
@@ -350,8 +353,8 @@ def train_func(cfg: dict) -> None:
         say(f"[train] {name} done: {state['step']} steps ({record['epochs']} epochs), stopped by {stop_reason}, "
             f"loss {record['loss']:.4f}" + (f", dev {final_metric:.2f}" if final_metric is not None else "")
             + f", {record['seconds']:.0f}s" + (_cache_text(record["frozen_cache"]) if "frozen_cache" in record else ""))
-        state.update({"stage": index + 1, "epoch": 0, "micro": 0, "step": 0, "total": None, "plateau": {},
-                      "elapsed": 0.0})
+        state.update({"stage": index + 1, "epoch": 0, "micro": 0, "step": 0, "total": None, "anchor": None,
+                      "plateau": {}, "elapsed": 0.0})
         if index + 1 < len(stages):
             report(record, f"s{index + 1}-{name}-end")
     state["done"] = True

@@ -400,14 +400,34 @@ def collate(rows: Sequence[dict], pad_id: int, num_tools: int = 0) -> dict[str, 
 
 
 # ------------------------------------------------------------------------------------- schedule
-def lr_factor(step: int, total: int, warmup: int, schedule: str = "cosine", floor: float = 0.1) -> float:
+def schedule_progress(step: int, total: int, warmup: int, anchor: tuple[int, float] | None = None) -> float:
+    """How far the decay has gone at ``step`` (0 at the end of warm-up, 1 at ``total``).
+
+    ``anchor`` is ``(step, progress)`` where the horizon was last re-fitted: from there progress runs
+    on linearly to 1 at the new ``total``. So a re-fit changes how fast the learning rate decays from
+    then on, never the rate itself at that step: a longer horizon found mid-stage (faster steps) does
+    not send the learning rate back up, and a shorter one does not drop it.
+    """
+    start, done = anchor if anchor is not None else (warmup, 0.0)
+    if step <= start:
+        return done if anchor is not None else 0.0
+    return min(1.0, done + (1.0 - done) * (step - start) / max(1, total - start))
+
+
+def refit_anchor(step: int, total: int, warmup: int, anchor: tuple[int, float] | None) -> tuple[int, float]:
+    """The anchor to keep when the horizon ``total`` is about to be re-fitted at ``step``."""
+    return max(step, warmup), schedule_progress(step, total, warmup, anchor)
+
+
+def lr_factor(step: int, total: int, warmup: int, schedule: str = "cosine", floor: float = 0.1,
+              anchor: tuple[int, float] | None = None) -> float:
     """Learning-rate multiplier: linear warm-up over ``warmup`` steps, then ``cosine`` or ``linear``
-    decay to ``floor`` at ``total`` steps, or ``constant``."""
+    decay to ``floor`` at ``total`` steps, or ``constant``; ``anchor`` as in :func:`schedule_progress`."""
     if step < warmup:
         return (step + 1) / max(1, warmup)
     if schedule == "constant":
         return 1.0
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    progress = schedule_progress(step, total, warmup, anchor)
     if schedule == "linear":
         return floor + (1 - floor) * (1 - progress)
     if schedule == "cosine":
