@@ -50,6 +50,8 @@ def router_run(scenario_data):
     recipe["train"].update(batch_size=4, grad_accum=1, checkpoint_every=0, log_every=5)
     for stage in recipe["train"]["stages"]:
         stage.update(epochs=1, max_steps=3, budget={"eval_every": 2})
+        if stage["name"] == "retrieval":  # a multi-tool catalog's dev metric
+            stage["budget"]["dev_metric"] = "ndcg@5"
     return recipe, run(parse_config(RecipeConfig, recipe), scen["tools"], scen["examples"], str(root / "model"),
                        scenarios_uri=scen["examples"])
 
@@ -64,6 +66,10 @@ def test_router_recipe_trains_every_stage_and_routes(scenario_data, router_run):
     assert [s["stage"] for s in result["stages"]] == [s["name"] for s in recipe["train"]["stages"]]
     assert all(s["steps"] >= 1 for s in result["stages"])
     assert all(s["dev_metric"] is not None for s in result["stages"] if s["stage"] != "memorization")
+    named = {s["stage"]: s["dev_metric_name"] for s in result["stages"]}
+    assert named["retrieval"] == "ndcg@5" and named["memorization"] == "acc@1" and named["gentool_select"] == "loss"
+    retrieval = next(s for s in result["stages"] if s["stage"] == "retrieval")
+    assert 0.0 <= retrieval["dev_metric"] <= 100.0
     last = result["stages"][-1]  # its loss is lm: lower is better
     assert last["dev_metric"] <= last["dev_last"]
     if last["restored_step"] is not None:  # exported: the best dev evaluation's weights

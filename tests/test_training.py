@@ -1,5 +1,7 @@
 """The training pieces without Ray: tool rows, losses, batch plans, schedules, stopping rules."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -21,6 +23,7 @@ from toolfoundry.training import (
     install_tool_rows,
     lr_factor,
     refit_anchor,
+    slot_score,
     make_trainable,
 )
 
@@ -247,3 +250,24 @@ def test_schedule_and_plateau():
     assert lr_factor(55, 100, 10, "linear", 0.0) == pytest.approx(0.5)
     p = Plateau(patience=2, min_delta=0.5, higher_is_better=True)
     assert [p.update(v) for v in (50, 60, 60.4, 60.2, 61)] == [False, False, False, True, False]
+
+
+def test_the_ndcg_dev_metric_counts_every_relevant_tool_of_a_row():
+    # 6 tools; row 0 has tools 1 and 4 relevant, row 1 only tool 2, row 2 none among its top 5
+    logits = torch.tensor([[0.0, 5.0, 1.0, 2.0, 4.0, 3.0],   # ranking 1, 4, 5, 3, 2: both relevant first
+                           [0.0, 5.0, 1.0, 2.0, 4.0, 3.0],   # tool 2 at rank 5
+                           [9.0, 8.0, 7.0, 6.0, 5.0, 0.0]])  # tool 5 is last
+    targets = torch.zeros(3, 6, dtype=torch.long)
+    targets[0, [1, 4]] = 1
+    targets[1, 2] = 1
+    targets[2, 5] = 1
+    assert slot_score(logits, targets, "acc@1").tolist() == [1.0, 0.0, 0.0]
+    ndcg = slot_score(logits, targets, "ndcg@5")
+    assert ndcg[0] == pytest.approx(1.0)
+    assert ndcg[1] == pytest.approx(1 / math.log2(6))
+    assert ndcg[2] == 0.0
+    # one relevant tool of two at rank 1, the other missed: 1 / (1 + 1/log2 3)
+    targets[0, 4], targets[0, 0] = 0, 1
+    assert slot_score(logits, targets, "ndcg@5")[0] == pytest.approx(1 / (1 + 1 / math.log2(3)))
+    with pytest.raises(ValueError, match="ndcg@5"):
+        slot_score(logits, targets, "mrr")

@@ -178,7 +178,8 @@ def train_func(cfg: dict) -> None:
             prefix.share(gather)
 
     def dev_metric(data: _Rows, loss_mode: str) -> float | None:
-        """acc@1 at the tool slot (tool_slot) or mean loss (lm) on the dev rows, over all ranks."""
+        """The stage's dev metric at the tool slot (tool_slot: acc@1 or NDCG@5, as ``budget.dev_metric``
+        says) or mean loss (lm) on the dev rows, over all ranks."""
         if not data.dev:
             return None
         bs = cfg["batch_size"]
@@ -210,6 +211,7 @@ def train_func(cfg: dict) -> None:
             continue
         name, loss_mode, budget = stage["name"], stage["loss_mode"], stage["budget"]
         engine.module.mode = loss_mode
+        engine.module.slot_metric = budget.get("dev_metric", "acc@1")
         if prefix is not None:
             prefix.reset()
         data = _Rows(cfg["stage_uris"][name], budget["dev_max_rows"])
@@ -311,7 +313,7 @@ def train_func(cfg: dict) -> None:
                         stop = plateau.update(metric)
                         best.offer(metric, step)
                         state["plateau"] = plateau.state()
-                        label = "acc@1" if loss_mode == "tool_slot" else "loss"
+                        label = engine.module.slot_metric if loss_mode == "tool_slot" else "loss"
                         dev_text = f" dev {label} {metric:.2f}"
                         say(f"[train] {name} step {step}: dev {label} {metric:.2f} (best {plateau.best:.2f})")
                         if stop:
@@ -343,6 +345,7 @@ def train_func(cfg: dict) -> None:
                   "loss": sum(losses[-20:]) / max(1, len(losses[-20:])), "seconds": round(seconds, 1),
                   "tokens_per_s": round(tokens * world / max(1e-6, time.time() - started), 1),
                   "dev_metric": final_metric, "dev_best": plateau.best, "dev_last": last_metric,
+                  "dev_metric_name": engine.module.slot_metric if loss_mode == "tool_slot" else "loss",
                   "restored_step": restored["step"] if restored else None, "rows": len(data.train),
                   "timing": _timing(clock, world)}
         if prefix is not None and loss_mode == "tool_slot":

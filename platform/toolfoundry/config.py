@@ -83,6 +83,9 @@ class BudgetConfig(_Strict):
     patience: int = Field(0, ge=0)  # evaluations without improvement before stopping; 0: never
     min_delta: float = Field(0.0, ge=0)
     dev_max_rows: int = Field(512, ge=1)
+    # what a tool_slot stage's dev evaluation scores: acc@1, or NDCG@5 for catalogs whose queries
+    # need several tools (acc@1 reads only the best of them)
+    dev_metric: Literal["acc@1", "ndcg@5"] = "acc@1"
     # the last stage: export the weights of its best dev evaluation when they beat the last step's
     keep_best: bool = True
 

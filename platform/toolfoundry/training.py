@@ -297,8 +297,8 @@ def frozen_prefix(model, rows: ToolRows, spec: Trainable, zero_stage: int = 0) -
 class StageLoss(nn.Module):
     """``forward(batch) -> (loss, correct, counted)`` for one stage's rows.
 
-    ``correct``/``counted`` feed the dev metric: for ``tool_slot``, rows whose top tool is one of their
-    relevant tools; for ``lm``, labelled tokens predicted exactly (greedy).
+    ``correct``/``counted`` feed the dev metric: for ``tool_slot``, :func:`slot_score` summed over the
+    rows (``slot_metric``: acc@1 or NDCG@5); for ``lm``, labelled tokens predicted exactly (greedy).
     """
 
     def __init__(self, model, rows: ToolRows, head: ToolRows | None, mode: str,
@@ -311,6 +311,7 @@ class StageLoss(nn.Module):
         self.head = head if head is not None else rows
         self.mode = mode
         self.prefix = prefix  # tool_slot rows read the frozen layers' output from it
+        self.slot_metric = "acc@1"  # what a tool_slot stage's dev evaluation scores (see slot_score)
 
     def forward(self, input_ids, attention_mask, labels, slot_targets=None, weights=None):
         next_labels = labels[:, 1:]
@@ -336,8 +337,8 @@ class StageLoss(nn.Module):
             per_row = -(target * logp).sum(1)
             w = weights if weights is not None else torch.ones_like(per_row)
             loss = (per_row * w).sum() / w.sum()
-            correct = slot_targets.gather(1, logits.argmax(1, keepdim=True)).squeeze(1).sum()
-            return loss, correct.detach(), torch.tensor(h.shape[0])
+            correct = slot_score(logits.detach(), slot_targets, self.slot_metric).sum()
+            return loss, correct, torch.tensor(h.shape[0])
         hidden = self.model.get_decoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         logits = self.head(hidden=hidden[:, :-1][keep])
         targets = next_labels[keep]
@@ -349,6 +350,27 @@ class StageLoss(nn.Module):
             loss = per_token.mean()
         correct = (logits.argmax(-1) == targets).sum()
         return loss, correct.detach(), torch.tensor(targets.numel())
+
+
+SLOT_METRICS = ("acc@1", "ndcg@5")
+
+
+def slot_score(logits: torch.Tensor, slot_targets: torch.Tensor, metric: str = "acc@1") -> torch.Tensor:
+    """Per row, how well the tool-slot ``logits`` rank the row's relevant tools (0..1).
+
+    ``acc@1``: the top tool is relevant. ``ndcg@5``: binary-gain NDCG of the top 5 (the ideal ranking
+    puts all of the row's relevant tools first), which also counts the second and third tools of a
+    multi-tool query, where acc@1 reads only the first."""
+    if metric == "acc@1":
+        return slot_targets.gather(1, logits.argmax(1, keepdim=True)).squeeze(1).float()
+    if metric != "ndcg@5":
+        raise ValueError(f"unknown tool-slot metric {metric!r}; one of {SLOT_METRICS}")
+    k = min(5, logits.shape[1])
+    discount = 1.0 / torch.log2(torch.arange(k, dtype=torch.float32, device=logits.device) + 2.0)
+    gains = slot_targets.gather(1, logits.topk(k, dim=1).indices).float()
+    relevant = slot_targets.float().sum(1).clamp(max=k).long()
+    ideal = torch.cumsum(discount, 0)[(relevant - 1).clamp(min=0)] * (relevant > 0)
+    return (gains * discount).sum(1) / ideal.clamp(min=1e-9)
 
 
 # -------------------------------------------------------------------------------------- batches
