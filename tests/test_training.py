@@ -22,9 +22,9 @@ from toolfoundry.training import (
     frozen_prefix,
     install_tool_rows,
     lr_factor,
+    make_trainable,
     refit_anchor,
     slot_score,
-    make_trainable,
 )
 
 TOOLS = [Tool(id=f"t{i}", name=n, description=f"{n.replace('_', ' ')} tool.") for i, n in

@@ -212,6 +212,7 @@ def train_func(cfg: dict) -> None:
         name, loss_mode, budget = stage["name"], stage["loss_mode"], stage["budget"]
         engine.module.mode = loss_mode
         engine.module.slot_metric = budget.get("dev_metric", "acc@1")
+        metric_name = engine.module.slot_metric if loss_mode == "tool_slot" else "loss"
         if prefix is not None:
             prefix.reset()
         data = _Rows(cfg["stage_uris"][name], budget["dev_max_rows"])
@@ -313,9 +314,8 @@ def train_func(cfg: dict) -> None:
                         stop = plateau.update(metric)
                         best.offer(metric, step)
                         state["plateau"] = plateau.state()
-                        label = engine.module.slot_metric if loss_mode == "tool_slot" else "loss"
-                        dev_text = f" dev {label} {metric:.2f}"
-                        say(f"[train] {name} step {step}: dev {label} {metric:.2f} (best {plateau.best:.2f})")
+                        dev_text = f" dev {metric_name} {metric:.2f}"
+                        say(f"[train] {name} step {step}: dev {metric_name} {metric:.2f} (best {plateau.best:.2f})")
                         if stop:
                             stop_reason = "plateau"
                 if budget["minutes"] and all_sum(spent)[0] / world > budget["minutes"] * 60:
@@ -345,7 +345,7 @@ def train_func(cfg: dict) -> None:
                   "loss": sum(losses[-20:]) / max(1, len(losses[-20:])), "seconds": round(seconds, 1),
                   "tokens_per_s": round(tokens * world / max(1e-6, time.time() - started), 1),
                   "dev_metric": final_metric, "dev_best": plateau.best, "dev_last": last_metric,
-                  "dev_metric_name": engine.module.slot_metric if loss_mode == "tool_slot" else "loss",
+                  "dev_metric_name": metric_name,
                   "restored_step": restored["step"] if restored else None, "rows": len(data.train),
                   "timing": _timing(clock, world)}
         if prefix is not None and loss_mode == "tool_slot":

@@ -432,7 +432,7 @@ def schedule_progress(step: int, total: int, warmup: int, anchor: tuple[int, flo
     """
     start, done = anchor if anchor is not None else (warmup, 0.0)
     if step <= start:
-        return done if anchor is not None else 0.0
+        return done
     return min(1.0, done + (1.0 - done) * (step - start) / max(1, total - start))
 
 
