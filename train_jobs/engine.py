@@ -211,7 +211,7 @@ def train_func(cfg: dict) -> None:
             continue
         name, loss_mode, budget = stage["name"], stage["loss_mode"], stage["budget"]
         engine.module.mode = loss_mode
-        engine.module.slot_metric = budget.get("dev_metric", "acc@1")
+        engine.module.slot_metric = budget["dev_metric"]
         metric_name = engine.module.slot_metric if loss_mode == "tool_slot" else "loss"
         if prefix is not None:
             prefix.reset()
