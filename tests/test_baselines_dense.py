@@ -6,7 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from toolfoundry.baselines.dense import DenseRetriever, Encoder, distinct_text_batches, finetune_minilm
+from toolfoundry.baselines.dense import (DenseRetriever, Encoder, distinct_text_batches, finetune_minilm,
+                                        interpolate_encoders)
 from toolfoundry.errors import InputError
 from toolfoundry.schema import Tool
 
@@ -77,3 +78,21 @@ def test_finetune_two_steps(tmp_path):
     assert summary["dev_history"][0]["dev_acc@1"] == 100.0  # counted per pair, it would read 50
     with pytest.raises(InputError, match="config.json"):
         Encoder(str(tmp_path))
+
+
+def test_interpolated_encoder_lies_between_base_and_finetuned(tmp_path, encoder):
+    pairs = [("rain tomorrow?", "weather: forecast"), ("AAPL price", "stocks: quotes"),
+             ("omelette", "recipes: cooking"), ("snow in Oslo", "weather: forecast")]
+    finetune_minilm(pairs, str(tmp_path / "ft"), batch_size=3, max_steps=2, lr=1e-3, log=None)
+    tuned = Encoder(str(tmp_path / "ft"))
+    base_w = encoder.model.embeddings.word_embeddings.weight.detach()
+    tuned_w = tuned.model.embeddings.word_embeddings.weight.detach()
+    assert not np.allclose(base_w.numpy(), tuned_w.numpy())
+    for alpha in (0.0, 0.5, 1.0):
+        mixed = Encoder(interpolate_encoders(str(tmp_path / "ft"), str(tmp_path / f"mix{alpha}"), alpha=alpha))
+        got = mixed.model.embeddings.word_embeddings.weight.detach()
+        np.testing.assert_allclose(got.numpy(), ((1 - alpha) * base_w + alpha * tuned_w).numpy(), atol=1e-6)
+    texts = ["will it rain in Oslo?"]
+    np.testing.assert_allclose(Encoder(str(tmp_path / "mix1.0")).encode(texts), tuned.encode(texts), atol=1e-5)
+    with pytest.raises(InputError, match="alpha"):
+        interpolate_encoders(str(tmp_path / "ft"), str(tmp_path / "bad"), alpha=1.5)

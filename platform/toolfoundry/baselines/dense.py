@@ -265,3 +265,30 @@ def finetune_minilm(
     with open(os.path.join(out_dir, "toolfoundry_finetune.json"), "w") as f:
         json.dump(summary, f, indent=2)
     return summary
+
+
+def interpolate_encoders(finetuned_path: str, out_dir: str, *, alpha: float, base_path: str | None = None) -> str:
+    """Weight-space ensemble of a fine-tuned encoder and its base (WiSE-FT, Wortsman et al., 2022):
+    every parameter becomes ``(1 - alpha) * base + alpha * finetuned``; saved to ``out_dir``.
+
+    Fine-tuning on synthesized queries moves the encoder toward the generator's phrasing; the
+    interpolation keeps what the base learned from real text while taking the catalog-specific
+    shift, which is what real queries of an unseen distribution need. ``alpha`` 1 is the fine-tuned
+    encoder, 0 the base.
+    """
+    if not 0.0 <= alpha <= 1.0:
+        raise InputError("alpha", repr(alpha), "a weight between 0 (the base) and 1 (the fine-tuned encoder)")
+    tuned = Encoder(finetuned_path)
+    base = Encoder(base_path)
+    base_state = base.model.state_dict()
+    mixed = {}
+    for name, value in tuned.model.state_dict().items():
+        if name not in base_state or base_state[name].shape != value.shape:
+            raise InputError("finetuned encoder", f"parameter {name} does not match the base {base.model_path}",
+                             "the encoder that was fine-tuned from this base")
+        mixed[name] = (1.0 - alpha) * base_state[name] + alpha * value if value.is_floating_point() else value
+    tuned.model.load_state_dict(mixed)
+    os.makedirs(out_dir, exist_ok=True)
+    tuned.model.save_pretrained(out_dir)
+    tuned.tokenizer.save_pretrained(out_dir)
+    return out_dir
