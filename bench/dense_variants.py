@@ -22,32 +22,29 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 
 import numpy as np
 
-from toolfoundry.baselines.dense import Encoder, interpolate_encoders
+from toolfoundry.baselines.dense import DenseRetriever, Encoder, interpolate_encoders
 from toolfoundry.baselines.ranking import top_k_ids
-from toolfoundry.documents import tool_document
 from toolfoundry.metrics import retrieval_metrics
 from toolfoundry.schema import EXAMPLE_SCHEMA, TOOL_SCHEMA, examples_from_table, tools_from_table
 from toolfoundry.storage import read_table
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from train_jobs.onboard import real_examples  # noqa: E402  (the same reader as onboard's --real-queries)
+from train_jobs.onboard import real_examples  # the same reader as onboard's --real-queries
 
 
-def centroid_index(enc: Encoder, tools, doc_emb: np.ndarray, train) -> np.ndarray:
-    by_tool: dict[str, list[str]] = {}
-    for e in train:
-        for t in e.relevant_tool_ids:
-            by_tool.setdefault(t, []).append(e.query)
-    out = doc_emb.copy()
-    for i, tool in enumerate(tools):
-        queries = by_tool.get(tool.id)
-        if queries:
-            out[i] = doc_emb[i] + enc.encode(queries).mean(0)
+def centroid_index(enc: Encoder, tool_ids: list[str], doc_emb: np.ndarray, train) -> np.ndarray:
+    """Each tool's document embedding plus the mean embedding of its train queries, normalised
+    (a tool without train queries keeps its document's). One encode pass over all the queries."""
+    row = {t: i for i, t in enumerate(tool_ids)}
+    pairs = [(e.query, row[t]) for e in train for t in e.relevant_tool_ids if t in row]
+    sums, counts = np.zeros_like(doc_emb), np.zeros(len(tool_ids))
+    if pairs:
+        at = np.array([r for _, r in pairs])
+        np.add.at(sums, at, enc.encode([q for q, _ in pairs]))
+        np.add.at(counts, at, 1)
+    out = doc_emb + sums / np.maximum(counts, 1)[:, None]
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
@@ -64,7 +61,6 @@ def main(argv=None) -> int:
 
     tools = tools_from_table(read_table(a.tools, TOOL_SCHEMA))
     ids = [t.id for t in tools]
-    docs = [tool_document(t) for t in tools]
     train = [e for e in examples_from_table(read_table(a.examples, EXAMPLE_SCHEMA)) if e.split == "train"]
     sets = {os.path.basename(path): real_examples(path, tools)[0] for path in a.real}
     os.makedirs(a.out, exist_ok=True)
@@ -77,10 +73,10 @@ def main(argv=None) -> int:
     for system, path in encoders.items():
         t0 = time.time()
         enc = Encoder(path)
-        doc_emb = enc.encode(docs)
+        doc_emb = DenseRetriever(tools, encoder=enc, name=system).tool_emb
         indexes = {system: doc_emb}
         if a.centroid:
-            indexes[f"{system} + query centroid"] = centroid_index(enc, tools, doc_emb, train)
+            indexes[f"{system} + query centroid"] = centroid_index(enc, ids, doc_emb, train)
         for set_name, examples in sets.items():
             q = enc.encode([e.query for e in examples])
             qrels = [set(e.relevant_tool_ids) for e in examples]
