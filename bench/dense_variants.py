@@ -11,7 +11,10 @@ Systems, each scored on the same real queries (JSONL ``{query, tool}``, as ``--r
 - ``wise α``: the weight-space mix ``(1-α)·zero-shot + α·fine-tuned`` (WiSE-FT);
 - ``… + query centroid``: each tool's vector is its document's embedding plus the mean embedding of
   its synthesized train queries (normalised), i.e. the catalog's synthesized queries as an index,
-  not as training data.
+  not as training data;
+- ``… + LM rerank w``: with ``--rerank-depth N``, each encoder's top N reranked by the embedded LM's
+  query likelihood (``toolfoundry.rerank``), fused with weight ``w`` for each of ``--rerank-weights``.
+  The LM scores every (query, candidate) once; each weight only fuses them anew.
 
 Nothing here trains on the real queries; they are read only to score. Prints one table per query
 file and writes ``results.json``.
@@ -28,7 +31,9 @@ import numpy as np
 
 from toolfoundry.baselines.dense import DenseRetriever, Encoder, interpolate_encoders
 from toolfoundry.baselines.ranking import top_k_ids
+from toolfoundry.documents import tool_document
 from toolfoundry.metrics import retrieval_metrics
+from toolfoundry.rerank import QueryLikelihoodReranker, fuse
 from toolfoundry.schema import EXAMPLE_SCHEMA, TOOL_SCHEMA, examples_from_table, tools_from_table
 from toolfoundry.storage import read_table
 from train_jobs.onboard import real_examples  # the same reader as onboard's --real-queries
@@ -56,6 +61,9 @@ def main(argv=None) -> int:
     p.add_argument("--real", action="append", required=True, help="JSONL {query, tool}; repeatable")
     p.add_argument("--alphas", default="0.3,0.5,0.7")
     p.add_argument("--centroid", action="store_true", help="also the query-centroid index variants")
+    p.add_argument("--rerank-depth", type=int, default=0, help="rerank each encoder's top N with the LM (0: off)")
+    p.add_argument("--rerank-weights", default="0.4", help="fusion weights of the LM's mean token log-likelihood")
+    p.add_argument("--rerank-systems", default="fine-tuned", help="encoders whose top N are reranked (comma list)")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
 
@@ -70,6 +78,10 @@ def main(argv=None) -> int:
         encoders[f"wise {alpha:g}"] = interpolate_encoders(a.finetuned, os.path.join(a.out, f"wise_{alpha:g}"),
                                                            alpha=alpha)
     results: dict[str, dict[str, dict]] = {name: {} for name in sets}
+    reranker = (QueryLikelihoodReranker.load("embedded", {t.id: tool_document(t) for t in tools})
+                if a.rerank_depth else None)
+    weights = [float(x) for x in a.rerank_weights.split(",") if x]
+    timings: dict[str, float] = {}
     for system, path in encoders.items():
         t0 = time.time()
         enc = Encoder(path)
@@ -81,17 +93,31 @@ def main(argv=None) -> int:
             q = enc.encode([e.query for e in examples])
             qrels = [set(e.relevant_tool_ids) for e in examples]
             for name, index in indexes.items():
-                runs = top_k_ids(q @ index.T, ids, 5)
+                scores = q @ index.T
+                runs = top_k_ids(scores, ids, 5)
                 m = retrieval_metrics(runs, qrels)
                 results[set_name][name] = {k: round(m[k], 2) for k in ("acc@1", "ndcg@5", "recall@5")}
+                if reranker is None or name not in a.rerank_systems.split(","):
+                    continue
+                t1 = time.time()
+                tops = [np.argsort(-row, kind="stable")[: a.rerank_depth] for row in scores]
+                heads = [[ids[j] for j in top] for top in tops]
+                first = [row[top] for row, top in zip(scores, tops)]
+                logliks = [reranker.loglik(e.query, head) for e, head in zip(examples, heads)]
+                timings[f"{set_name} {name} rerank s/query"] = round((time.time() - t1) / max(1, len(examples)), 3)
+                for w in weights:
+                    reranked = [[head[j] for j in fuse(f, ll, w)[0][:5]] for head, f, ll in zip(heads, first, logliks)]
+                    m = retrieval_metrics(reranked, qrels)
+                    results[set_name][f"{name} + LM rerank {w:g}"] = {
+                        k: round(m[k], 2) for k in ("acc@1", "ndcg@5", "recall@5")}
         print(f"[variants] {system}: {time.time() - t0:.0f}s", flush=True)
     for set_name, rows in results.items():
         print(f"\n{set_name} ({len(sets[set_name])} queries)\n| system | acc@1 | NDCG@5 | recall@5 |\n|---|---:|---:|---:|")
         for name, m in rows.items():
             print(f"| {name} | {m['acc@1']:.2f} | {m['ndcg@5']:.2f} | {m['recall@5']:.2f} |")
     with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump({"train_rows": len(train), "sets": {k: len(v) for k, v in sets.items()}, "results": results}, f,
-                  indent=2)
+        json.dump({"train_rows": len(train), "sets": {k: len(v) for k, v in sets.items()}, "results": results,
+                   "rerank": {"depth": a.rerank_depth, "timings": timings}}, f, indent=2)
     return 0
 
 

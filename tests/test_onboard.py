@@ -56,7 +56,7 @@ def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
     from toolfoundry.catalog import Catalog
     from toolfoundry.schema import EXAMPLE_SCHEMA, examples_from_table
     from toolfoundry.synth import generate_tools
-    from train_jobs.onboard import DENSE_SYSTEM, THIN_TOOL_ROWS, run
+    from train_jobs.onboard import DENSE_SYSTEM, RERANK_SYSTEM, THIN_TOOL_ROWS, run
 
     tools = generate_tools(20, seed=11)
     catalog = _write(tmp_path / "tools.json", [t.to_openai() for t in tools])
@@ -65,7 +65,7 @@ def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
                             for t in tools[:5]) + json.dumps({"query": "hi", "tool": "nope"}) + "\n")
     out = tmp_path / "run"
     opts = dict(model="tiny-random", query_model="stub", schema_per_tool=6, llm_per_tool=2, max_steps=2,
-                real_queries=str(real), eval_limit=20, dense_epochs=1,
+                real_queries=str(real), eval_limit=20, dense_epochs=1, rerank_model="tiny-random", rerank_depth=3,
                 overrides={"train.batch_size": 4, "train.num_workers": 1, "encode.max_len": 128})
     summary = run(catalog, str(out), **opts)
 
@@ -74,7 +74,9 @@ def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
     assert summary["tools"] == 20 and summary["queries"]["accepted"] > 20 * 5
     assert set(summary["evaluation"]) == {"synthetic-held-out", "real-queries"}
     for table in summary["evaluation"].values():
-        assert set(table) == {"toolgen (onboarded)", "bm25", "minilm-zero-shot", DENSE_SYSTEM}
+        assert set(table) == {"toolgen (onboarded)", "bm25", "minilm-zero-shot", DENSE_SYSTEM, RERANK_SYSTEM}
+        # the LM reorders only the fine-tuned MiniLM's top 3: recall@5 cannot change
+        assert table[RERANK_SYSTEM]["recall@5"] == table[DENSE_SYSTEM]["recall@5"]
     # the fine-tuned MiniLM trained on the synthesized train rows only, one epoch of them
     n_pairs = sum(len(e.relevant_tool_ids) for e in examples_from_table(
         storage.read_table(str(out / "data" / "examples"), EXAMPLE_SCHEMA)) if e.split == "train")

@@ -24,7 +24,9 @@ For the user who arrives with a catalog and nothing else (an OpenAI ``tools`` li
    tokens earn their place on this catalog.
 6. **eval**: the trained model beside BM25 and MiniLM zero-shot (and the fine-tuned MiniLM) on the
    held-out synthetic queries and, with ``--real-queries``, on the real ones (same queries for every
-   system).
+   system); unless ``--rerank-depth 0``, also MiniLM (the fine-tuned one when there is one) with its top
+   candidates reranked by the query likelihood of ``--rerank-model``
+   (:class:`toolfoundry.rerank.RerankedRetriever`), which needs no training at all.
 7. **report**: ``OUT/report.md`` and ``OUT/report.json`` (steps and wall times, query counts and
    rejects, training, the evaluation tables, flags when the model loses to a baseline or a tool is
    left with fewer than ``THIN_TOOL_ROWS`` training requests, how to serve).
@@ -46,11 +48,13 @@ from collections import Counter
 
 from data_jobs.queries import SCHEMA_PER_TOOL
 from toolfoundry.errors import InputError
+from toolfoundry.rerank import DEFAULT_DEPTH
 
 STEPS = ("ingest", "queries", "dedupe", "train", "dense", "eval", "report")
 THIN_TOOL_ROWS = 5  # fewer training requests than this after dedupe: the report flags the tool
 STATE_FILE = "onboard_state.json"
 DENSE_SYSTEM = "minilm-ft (synthesized queries)"
+RERANK_SYSTEM = "minilm-ft + LM rerank"  # minilm + LM rerank without --dense-epochs
 CATALOG_FORMATS = ("openai", "mcp", "toolbench", "metatool", "beir", "bfcl")
 EVAL_METRICS = ["acc@1", "ndcg@1", "ndcg@3", "ndcg@5", "recall@5", "hallucination_rate", "latency_ms_per_query"]
 
@@ -234,9 +238,12 @@ def finetune_dense(tools, examples, out_dir: str, *, epochs: float, minutes: flo
 
 
 def evaluate(model_dir: str, tools_uri: str, sets: dict[str, list], out_dir: str, *, dtype: str, batch_size: int,
-             limit: int | None, dense_dir: str | None = None) -> dict:
+             limit: int | None, dense_dir: str | None = None, rerank_depth: int = 0,
+             rerank_model: str = "embedded") -> dict:
     """The model, BM25, MiniLM zero-shot and (``dense_dir``) the MiniLM fine-tuned on the synthesized
-    queries on each set of queries; ``report.json`` / ``report.md`` in ``out_dir``."""
+    queries on each set of queries; with ``rerank_depth``, the best MiniLM (fine-tuned if there is one)
+    with its top candidates reranked by ``rerank_model``'s query likelihood
+    (:class:`toolfoundry.rerank.RerankedRetriever`). ``report.json`` / ``report.md`` in ``out_dir``."""
     from toolfoundry.baselines.bm25 import BM25Retriever
     from toolfoundry.baselines.dense import DenseRetriever
     from toolfoundry.evaluation.report import build_report, markdown, write_reports
@@ -253,6 +260,17 @@ def evaluate(model_dir: str, tools_uri: str, sets: dict[str, list], out_dir: str
     makers = [lambda: BM25Retriever(tools), lambda: DenseRetriever(tools)]
     if dense_dir:
         makers.append(lambda: DenseRetriever(tools, model_path=dense_dir, name=DENSE_SYSTEM, trained=True))
+    if rerank_depth:
+        def reranked():
+            from toolfoundry.documents import tool_document
+            from toolfoundry.rerank import QueryLikelihoodReranker, RerankedRetriever
+
+            first = (DenseRetriever(tools, model_path=dense_dir, name=DENSE_SYSTEM, trained=True) if dense_dir
+                     else DenseRetriever(tools))
+            reranker = QueryLikelihoodReranker.load(rerank_model, {t.id: tool_document(t) for t in tools})
+            return RerankedRetriever(first, reranker, depth=rerank_depth,
+                                     name=RERANK_SYSTEM if dense_dir else "minilm + LM rerank")
+        makers.append(reranked)
     for make in makers:
         t0 = time.perf_counter()
         system = make()
@@ -341,7 +359,8 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
         roundtrip_k: int = 10, test_fraction: float = 0.1, user_queries: str | None = None,
         real_queries: str | None = None, eval_limit: int | None = 1000, eval_batch_size: int = 16,
         query_threads: int = 1, query_engine: str = "hf", query_dtype: str = "float32",
-        dedupe_threshold: float = 0.8, dense_epochs: float = 0.0, dense_minutes: float | None = None) -> dict:
+        dedupe_threshold: float = 0.8, dense_epochs: float = 0.0, dense_minutes: float | None = None,
+        rerank_depth: int = DEFAULT_DEPTH, rerank_model: str = "embedded") -> dict:
     """Onboard ``catalog`` into ``out`` (see the module doc); returns the report's summary."""
     from data_jobs import dedupe as dedupe_job
     from data_jobs import ingest as ingest_job
@@ -365,6 +384,8 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
     if dense_epochs < 0 or (dense_minutes is not None and dense_minutes <= 0):
         raise InputError("--dense-epochs/--dense-minutes", f"{dense_epochs}/{dense_minutes}",
                          "epochs >= 0 (0: no fine-tuned MiniLM) and a positive number of minutes")
+    if rerank_depth < 0:
+        raise InputError("--rerank-depth", repr(rerank_depth), "how many candidates the LM reranks (0: no reranking)")
     if minutes is not None and minutes <= 0:
         raise InputError("--minutes", repr(minutes), "a positive number of minutes for training")
     recipe_file = recipe_path(recipe)
@@ -453,12 +474,15 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
     sets = {"synthetic-held-out": test}
     if real:
         sets["real-queries"] = real
-    e_key = _digest("eval", t_key, n_key, [e.id for e in test], [e.id for e in real], eval_limit)
+    e_key = _digest("eval", t_key, n_key, [e.id for e in test], [e.id for e in real], eval_limit,
+                    [rerank_depth, rerank_model] if rerank_depth else None)
     report_dir = os.path.join(out, "eval")
     evaluated = run_step(state, 6, "eval", e_key, [os.path.join(report_dir, "report.json")],
                          lambda: {k: v for k, v in evaluate(model_dir, tools_uri, sets, report_dir,
                                                             dtype=cfg.model.dtype, batch_size=eval_batch_size,
-                                                            limit=eval_limit, dense_dir=dense_dir).items()
+                                                            limit=eval_limit, dense_dir=dense_dir,
+                                                            rerank_depth=rerank_depth,
+                                                            rerank_model=rerank_model).items()
                                   if k != "report"},
                          lambda r: ", ".join(f"{k}: {v['queries']} queries" for k, v in r["sets"].items()))
     with open(os.path.join(report_dir, "report.json"), encoding="utf-8") as handle:
@@ -534,6 +558,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="also fine-tune MiniLM on the synthesized train rows for this many epochs and evaluate it "
                         "beside the model (0: off)")
     p.add_argument("--dense-minutes", type=float, default=None, help="time cap of the MiniLM fine-tuning")
+    p.add_argument("--rerank-depth", type=int, default=DEFAULT_DEPTH,
+                   help="also evaluate MiniLM (fine-tuned with --dense-epochs) with its top N candidates reranked by "
+                        "an LM's query likelihood (0: off)")
+    p.add_argument("--rerank-model", default="embedded",
+                   help="causal LM that reranks: embedded, tiny-random or an HF directory")
     p.add_argument("--query-dtype", default="float32", choices=("auto", "float32", "bfloat16"),
                    help="dtype of the query-writing LLM (bfloat16 is faster on CPUs with bf16 support)")
 
@@ -547,5 +576,6 @@ def run_from_args(a: argparse.Namespace) -> int:
         multi_per_tool=a.multi_per_tool, roundtrip=a.roundtrip, roundtrip_k=a.roundtrip_k,
         test_fraction=a.test_fraction, user_queries=a.user_queries, real_queries=a.real_queries,
         eval_limit=a.eval_limit, query_threads=a.query_threads, query_engine=a.query_engine,
-        query_dtype=a.query_dtype, dense_epochs=a.dense_epochs, dense_minutes=a.dense_minutes)
+        query_dtype=a.query_dtype, dense_epochs=a.dense_epochs, dense_minutes=a.dense_minutes,
+        rerank_depth=a.rerank_depth, rerank_model=a.rerank_model)
     return 0

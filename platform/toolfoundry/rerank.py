@@ -1,0 +1,179 @@
+"""Zero-shot reranking by query likelihood: how likely a causal LM finds the user's request after a
+tool's document (UPR, Sachan et al., 2022), fused with a first-stage retriever's score.
+
+A catalog that arrives without queries can still use what a language model knows about how people
+ask for things: for each of the first stage's top candidates, the LM reads the tool's document and
+scores the request token by token. The mean log-probability per request token is added to the first
+stage's score with a fixed weight::
+
+    fused = first_stage_score + weight * mean log p(request | document)
+
+Every document's prompt is encoded once and its key/value cache kept (bounded, least recently used),
+so a request costs one batched forward over its own tokens for all its candidates, not over
+candidate documents again.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from toolfoundry.errors import InputError
+
+DOCUMENT_PROMPT = "{document}\nA user request this tool answers:"
+REQUEST_PROMPT = " {query}"
+DEFAULT_WEIGHT = 0.3  # chosen on the dev catalog (BFCL's function lists, 600 questions): bench/results/rerank/
+DEFAULT_DEPTH = 10
+
+
+def fuse(first_stage: Sequence[float], loglik: Sequence[float], weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, fused)``: ``fused = first_stage + weight * loglik`` and the candidates' order by it,
+    best first, ties keeping the given order."""
+    fused = np.asarray(first_stage, dtype=np.float64) + weight * np.asarray(loglik, dtype=np.float64)
+    return np.argsort(-fused, kind="stable"), fused
+
+
+class QueryLikelihoodReranker:
+    """Scores requests against tool documents with a causal LM; reranks a first stage's candidates.
+
+    ``documents`` maps tool id → the text the LM reads (``toolfoundry.documents.tool_document``).
+    ``max_document_tokens`` keeps the end of a longer document prompt (the part next to the request);
+    ``cache_size`` bounds how many documents' caches are kept; ``batch_size`` documents are encoded
+    per forward pass when they enter the cache."""
+
+    def __init__(self, model, tokenizer, documents: Mapping[str, str], *, weight: float = DEFAULT_WEIGHT,
+                 max_document_tokens: int = 96, cache_size: int = 4096, batch_size: int = 16):
+        if weight < 0:
+            raise InputError("weight", repr(weight), "a weight >= 0 for the LM's score (0 keeps the first stage's order)")
+        self.model, self.tokenizer = model, tokenizer
+        self.model.eval()
+        self.documents = dict(documents)
+        self.weight = float(weight)
+        self.max_document_tokens = int(max_document_tokens)
+        self.cache_size = int(cache_size)
+        self.batch_size = int(batch_size)
+        self._cache: OrderedDict[str, tuple[int, list]] = OrderedDict()  # id -> (last token, [(keys, values)])
+
+    @classmethod
+    def load(cls, source: str = "embedded", documents: Mapping[str, str] | None = None, *, dtype: str = "auto",
+             **kwargs) -> "QueryLikelihoodReranker":
+        """The reranker on a model source (``embedded``, ``tiny-random`` or a directory)."""
+        from toolfoundry.modeling import load_base_model, resolve_dtype
+
+        model, tokenizer = load_base_model(source, resolve_dtype(dtype))
+        return cls(model, tokenizer, documents or {}, **kwargs)
+
+    # ------------------------------------------------------------------ the document caches
+    def _documents(self, tool_ids: Sequence[str]) -> list[tuple[int, list]]:
+        """Per tool: (last prompt token, per-layer (keys, values) of the prompt without it). The
+        documents not cached yet are encoded together, in batches of ``batch_size``."""
+        import torch
+
+        missing = list(dict.fromkeys(t for t in tool_ids if t not in self._cache))
+        for t in missing:
+            if t not in self.documents:
+                raise InputError("tool id", repr(t), "a tool of the reranker's documents")
+        for start in range(0, len(missing), self.batch_size):
+            chunk = missing[start:start + self.batch_size]
+            prompts = []
+            for t in chunk:
+                ids = self.tokenizer(DOCUMENT_PROMPT.format(document=self.documents[t]),
+                                     add_special_tokens=False)["input_ids"][-self.max_document_tokens:]
+                if len(ids) < 2:
+                    raise InputError(f"document of {t}", repr(self.documents[t]), "a non-empty tool document")
+                prompts.append(ids)
+            width = max(len(p) for p in prompts) - 1
+            ids = torch.zeros((len(chunk), width), dtype=torch.long)
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for i, p in enumerate(prompts):  # right padding: a document's own positions stay 0..n-1
+                ids[i, : len(p) - 1] = torch.tensor(p[:-1])
+                mask[i, : len(p) - 1] = 1
+            with torch.inference_mode():
+                out = self.model(input_ids=ids.to(self.model.device), attention_mask=mask.to(self.model.device),
+                                 use_cache=True)
+            layers = [(k, v) for k, v, *_ in out.past_key_values]
+            for i, (t, p) in enumerate(zip(chunk, prompts)):
+                n = len(p) - 1
+                self._cache[t] = (p[-1], [(k[i:i + 1, :, :n].clone(), v[i:i + 1, :, :n].clone()) for k, v in layers])
+        entries = []
+        for t in tool_ids:
+            self._cache.move_to_end(t)
+            entries.append(self._cache[t])
+        while len(self._cache) > max(self.cache_size, len(set(tool_ids))):
+            self._cache.popitem(last=False)
+        return entries
+
+    # ------------------------------------------------------------------ scoring
+    def loglik(self, query: str, tool_ids: Sequence[str]) -> np.ndarray:
+        """Mean log-probability per token of ``query`` after each tool's document prompt."""
+        import torch
+        from transformers import DynamicCache
+
+        if not query or not query.strip():
+            raise InputError("query", "empty", "the user's request as text")
+        if not tool_ids:
+            return np.zeros(0)
+        q = self.tokenizer(REQUEST_PROMPT.format(query=query), add_special_tokens=False)["input_ids"]
+        entries = self._documents(tool_ids)
+        lengths = [layers[0][0].shape[2] for _, layers in entries]
+        width, n, device = max(lengths), len(entries), self.model.device
+        past = []
+        for layer in range(len(entries[0][1])):  # left-pad every document's cache to the longest
+            keys, values = [], []
+            for (_, layers), length in zip(entries, lengths):
+                k, v = layers[layer]
+                pad = (0, 0, width - length, 0)
+                keys.append(torch.nn.functional.pad(k, pad))
+                values.append(torch.nn.functional.pad(v, pad))
+            past.append((torch.cat(keys), torch.cat(values)))
+        ids = torch.tensor([[last] + q for last, _ in entries], device=device)
+        mask = torch.zeros((n, width + ids.shape[1]), dtype=torch.long, device=device)
+        for i, length in enumerate(lengths):
+            mask[i, width - length:] = 1
+        positions = torch.tensor(lengths, device=device)[:, None] + torch.arange(ids.shape[1], device=device)[None]
+        with torch.inference_mode():
+            logits = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                                past_key_values=DynamicCache(past), use_cache=False).logits
+        logp = torch.log_softmax(logits[:, :-1].float(), -1).gather(-1, ids[:, 1:, None])[..., 0]
+        return logp.mean(-1).cpu().numpy()
+
+    def rerank(self, query: str, candidates: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+        """``(tool id, first-stage score)`` pairs → the same ids by fused score, best first (ties keep
+        the given order)."""
+        if not candidates:
+            return []
+        ids = [c for c, _ in candidates]
+        loglik = self.loglik(query, ids) if self.weight else np.zeros(len(ids))
+        order, fused = fuse([s for _, s in candidates], loglik, self.weight)
+        return [(ids[i], float(fused[i])) for i in order]
+
+
+class RerankedRetriever:
+    """A first-stage retriever (anything with ``scores(queries) -> [queries, tools]`` and ``tool_ids``)
+    whose top ``depth`` candidates are reranked by a :class:`QueryLikelihoodReranker`. Has the
+    retrievers' ``search``/``name``/``config`` so the evaluation harness scores it like any other."""
+
+    def __init__(self, first_stage, reranker: QueryLikelihoodReranker, *, depth: int = DEFAULT_DEPTH,
+                 name: str | None = None):
+        if depth < 1:
+            raise InputError("depth", repr(depth), "how many first-stage candidates to rerank, >= 1")
+        self.first_stage, self.reranker, self.depth = first_stage, reranker, int(depth)
+        self.tool_ids = list(first_stage.tool_ids)
+        self.name = name or f"{getattr(first_stage, 'name', 'retriever')} + LM rerank"
+        self.config = {"first_stage": getattr(first_stage, "config", {}), "reranker": "query likelihood",
+                       "weight": reranker.weight, "depth": self.depth,
+                       "trained": bool(getattr(first_stage, "config", {}).get("trained", False))}
+
+    def search(self, queries: Sequence[str], k: int = 5) -> list[list[str]]:
+        if k < 1:
+            raise InputError("k", f"{k} is not a positive cutoff", "k >= 1")
+        scores = self.first_stage.scores(list(queries))
+        out = []
+        for query, row in zip(queries, scores):
+            top = np.argsort(-row, kind="stable")[: max(k, self.depth)]
+            head = self.reranker.rerank(query, [(self.tool_ids[j], float(row[j])) for j in top[: self.depth]])
+            ranked = [t for t, _ in head] + [self.tool_ids[j] for j in top[self.depth:]]
+            out.append(ranked[:k])
+        return out
