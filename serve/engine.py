@@ -6,7 +6,9 @@ the same weights. Its methods take whole batches: the Serve deployment (``serve/
 concurrent requests with ``@serve.batch`` and calls them from one worker thread.
 
 - ``retrieve``: one forward pass and a masked top-k over the catalog's tool tokens for the whole batch
-  (atomic indexing); trie beam search per query for multi-token schemes.
+  (atomic indexing); trie beam search per query for multi-token schemes; or, when the model directory
+  has a ``retriever.json`` (:func:`toolfoundry.rerank.save_pipeline`), MiniLM with its top candidates
+  reranked by an LM's query likelihood.
 - ``route``: the queries that need catalog candidates are retrieved together in one forward pass,
   then each query is ranked, selected and called under its candidates' grammar (cached per schema).
 - ``generate``: a plain chat answer (no tool), greedy.
@@ -26,6 +28,7 @@ from typing import Any, Sequence
 import torch
 
 from toolfoundry.calling import Router
+from toolfoundry.retrieval import ToolRetriever
 from toolfoundry.errors import InputError
 from toolfoundry.schema import GENERATE_RESPONSE, Tool
 
@@ -146,10 +149,13 @@ class ToolEngine:
         self.catalog = self.router.catalog
         self.retriever = None
         if self.catalog is not None:
-            from toolfoundry.retrieval import ToolRetriever
+            from toolfoundry.rerank import load_pipeline
 
-            self.retriever = ToolRetriever(self.model, self.tokenizer, self.catalog)
-            self.router._retriever = self.retriever  # one retriever, one set of tool-token tensors
+            # a model directory with retriever.json (``onboard --serve-retriever dense-rerank``) retrieves
+            # with MiniLM + LM reranking; otherwise with its tool tokens
+            self.retriever = (load_pipeline(source, self.catalog.tools, dtype=self.dtype, device=device)
+                              or ToolRetriever(self.model, self.tokenizer, self.catalog))
+            self.router._retriever = self.retriever  # one retriever for retrieve and route
         self.by_id = self.catalog.by_id() if self.catalog is not None else {}
         self.catalog_names = {t.name for t in self.catalog.tools} if self.catalog is not None else set()
         self.max_text_tokens = max_text_tokens
@@ -160,7 +166,9 @@ class ToolEngine:
     def info(self) -> dict:
         return {"name": self.name, "catalog_size": len(self.catalog) if self.catalog is not None else 0,
                 "scheme": self.catalog.scheme if self.catalog is not None else None,
-                "device": str(self.model.device), "dtype": self.dtype, "max_positions": self.max_positions}
+                "device": str(self.model.device), "dtype": self.dtype, "max_positions": self.max_positions,
+                "retriever": "tool tokens" if self.retriever is None or isinstance(self.retriever, ToolRetriever)
+                else self.retriever.name}
 
     def health(self) -> None:
         """A real forward pass of one token (raises when the model cannot run)."""

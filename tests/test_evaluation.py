@@ -196,6 +196,13 @@ def test_cli_bm25_on_beir(tmp_path, capsys):
     acc = next(r for r in rep["results"] if r["metric"] == "acc@1")
     assert acc["value"] == 100.0 and acc["system"] == "bm25" and acc["split"] == "test"
     assert rep["benchmark"]["malformed_records"] == 1 and "corpus.jsonl:3" in rep["malformed_records"][0]
+    assert cli_main(["eval", "--format", "beir", "--data", str(root), "--systems", "bm25,minilm,minilm-rerank",
+                     "--rerank-model", "tiny-random", "--rerank-depth", "2", "--out", str(tmp_path / "o1")]) == 0
+    rep = json.loads((tmp_path / "o1" / "report.json").read_text())
+    acc = {r["system"]: r["value"] for r in rep["results"] if r["metric"] == "acc@1"}
+    assert set(acc) == {"bm25", "minilm-zero-shot", "minilm-rerank"}
+    recall = {r["system"]: r["value"] for r in rep["results"] if r["metric"] == "recall@5"}
+    assert recall["minilm-rerank"] == recall["minilm-zero-shot"]  # the LM only reorders MiniLM's top 2 of 2
     assert cli_main(["eval", "--format", "beir", "--data", str(root), "--systems", "minilm-ft",
                      "--out", str(tmp_path / "o2")]) == 2  # no train split: a clear error, not a crash
     assert "no 'train' split" in capsys.readouterr().err

@@ -66,6 +66,7 @@ def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
     out = tmp_path / "run"
     opts = dict(model="tiny-random", query_model="stub", schema_per_tool=6, llm_per_tool=2, max_steps=2,
                 real_queries=str(real), eval_limit=20, dense_epochs=1, rerank_model="tiny-random", rerank_depth=3,
+                serve_retriever="dense-rerank",
                 overrides={"train.batch_size": 4, "train.num_workers": 1, "encode.max_len": 128})
     summary = run(catalog, str(out), **opts)
 
@@ -84,6 +85,16 @@ def test_onboard_end_to_end_on_a_20_tool_catalog(ray_session, tmp_path, capsys):
     assert 0 < summary["dense"]["steps"] == summary["dense"]["planned_steps"]
     assert os.path.isfile(out / "dense" / "config.json")
     assert summary["real_query_problems"] and "unknown_tool" in summary["real_query_problems"][0]
+    # the served model retrieves with the fine-tuned MiniLM + LM reranking, as evaluated
+    from serve.engine import ToolEngine
+    from toolfoundry.rerank import build_reranked
+
+    engine = ToolEngine(str(out / "model"), dtype="float32")
+    assert engine.info()["retriever"] == "minilm + LM rerank"
+    evaluated = build_reranked(Catalog.load(str(out / "model")).tools, str(out / "dense"), reranker="tiny-random",
+                               depth=3, dtype="float32")
+    queries = [t.description for t in tools[:4]]
+    assert [[hit[0] for hit in row] for row in engine.retrieve(queries, [5] * 4)] == evaluated.search(queries, 5)
     assert [s["step"] for s in summary["steps"]] == ["ingest", "queries", "dedupe", "train", "dense", "eval"]
     # tools left with too few training requests after dedupe are listed and flagged
     kept = examples_from_table(storage.read_table(str(out / "data" / "examples"), EXAMPLE_SCHEMA))

@@ -94,3 +94,30 @@ def test_reranked_retriever_reorders_only_the_head(reranker):
     assert got[3:] == ["x1", "x2"]  # the tail keeps the first stage's order
     assert system.search([query], k=2)[0] == got[:2]
     assert system.config["depth"] == 3 and system.name == "fixed + LM rerank"
+
+
+def test_a_model_directory_retrieves_with_its_saved_pipeline(tmp_path):
+    from toolfoundry.baselines.dense import Encoder
+    from toolfoundry.rerank import RETRIEVER_FILE, load_pipeline, save_pipeline
+    from toolfoundry.synth import generate_tools
+
+    tools = generate_tools(8, seed=3)
+    assert load_pipeline(str(tmp_path), tools) is None  # no retriever.json: the tool tokens retrieve
+    encoder = str(tmp_path / "ft")
+    Encoder().model.save_pretrained(encoder)  # stands in for a fine-tuned MiniLM
+    Encoder().tokenizer.save_pretrained(encoder)
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    save_pipeline(str(model_dir), encoder, depth=4, weight=0.5, reranker="tiny-random")
+    pipeline = load_pipeline(str(model_dir), tools, dtype="float32")
+    assert (model_dir / "retriever_encoder" / "config.json").is_file()
+    assert pipeline.depth == 4 and pipeline.reranker.weight == 0.5 and pipeline.config["first_stage"]["trained"]
+    hits = pipeline.retrieve([tools[0].description, tools[5].description], 3)
+    assert [len(row) for row in hits] == [3, 3]
+    assert all(h.name == {t.id: t.name for t in tools}[h.id] for row in hits for h in row)
+    assert [[h.id for h in row] for row in hits] == pipeline.search([tools[0].description, tools[5].description], 3)
+    (model_dir / RETRIEVER_FILE).write_text('{"kind": "bm25"}')
+    with pytest.raises(InputError, match="kind"):
+        load_pipeline(str(model_dir), tools)
+    with pytest.raises(InputError, match="encoder_dir"):
+        save_pipeline(str(model_dir), str(tmp_path / "missing"))

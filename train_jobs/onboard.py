@@ -2,6 +2,7 @@
 
     toolfoundry onboard tools.json --out runs/onboard [--format openai|mcp|toolbench|…] [--minutes 30]
         [--real-queries real.jsonl] [--user-queries mine.jsonl] [--recipe toolgen_retrieval] [--dense-epochs 2]
+        [--rerank-depth 10] [--serve-retriever toolgen|dense-rerank]
 
 For the user who arrives with a catalog and nothing else (an OpenAI ``tools`` list, an MCP
 ``tools/list`` dump, a ToolBench file …). The steps, each the real command, in one Ray session:
@@ -34,7 +35,10 @@ For the user who arrives with a catalog and nothing else (an OpenAI ``tools`` li
 Every step records itself in ``OUT/onboard_state.json`` with a key made of its inputs; a rerun skips
 the steps whose key is unchanged and whose outputs exist, the data jobs resume their unfinished
 shards, and the engine resumes from its last checkpoint (Ray Train, same run name for the same config
-and data). The model directory is ``OUT/model`` (``toolfoundry serve --model-dir OUT/model``).
+and data). The model directory is ``OUT/model`` (``toolfoundry serve --model-dir OUT/model``). It
+retrieves with its tool tokens, or, with ``--serve-retriever dense-rerank``, with the evaluated MiniLM
++ LM reranking (``OUT/model/retriever.json`` and a copy of the fine-tuned MiniLM beside it); selection
+and calls are the model's either way.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ THIN_TOOL_ROWS = 5  # fewer training requests than this after dedupe: the report
 STATE_FILE = "onboard_state.json"
 DENSE_SYSTEM = "minilm-ft (synthesized queries)"
 RERANK_SYSTEM = "minilm-ft + LM rerank"  # minilm + LM rerank without --dense-epochs
+SERVE_RETRIEVERS = ("toolgen", "dense-rerank")
 CATALOG_FORMATS = ("openai", "mcp", "toolbench", "metatool", "beir", "bfcl")
 EVAL_METRICS = ["acc@1", "ndcg@1", "ndcg@3", "ndcg@5", "recall@5", "hallucination_rate", "latency_ms_per_query"]
 
@@ -262,14 +267,10 @@ def evaluate(model_dir: str, tools_uri: str, sets: dict[str, list], out_dir: str
         makers.append(lambda: DenseRetriever(tools, model_path=dense_dir, name=DENSE_SYSTEM, trained=True))
     if rerank_depth:
         def reranked():
-            from toolfoundry.documents import tool_document
-            from toolfoundry.rerank import QueryLikelihoodReranker, RerankedRetriever
+            from toolfoundry.rerank import build_reranked
 
-            first = (DenseRetriever(tools, model_path=dense_dir, name=DENSE_SYSTEM, trained=True) if dense_dir
-                     else DenseRetriever(tools))
-            reranker = QueryLikelihoodReranker.load(rerank_model, {t.id: tool_document(t) for t in tools})
-            return RerankedRetriever(first, reranker, depth=rerank_depth,
-                                     name=RERANK_SYSTEM if dense_dir else "minilm + LM rerank")
+            return build_reranked(tools, dense_dir, reranker=rerank_model, depth=rerank_depth,
+                                  name=RERANK_SYSTEM if dense_dir else "minilm + LM rerank")
         makers.append(reranked)
     for make in makers:
         t0 = time.perf_counter()
@@ -318,7 +319,8 @@ def report_markdown(summary: dict, eval_md: str) -> str:
     lines = ["# toolfoundry onboarding report", "",
              f"Catalog `{summary['catalog']}` ({summary['format']}): **{summary['tools']} tools** "
              f"({held}). Model: `{summary['model_dir']}`, ready for "
-             f"`toolfoundry serve --model-dir {summary['model_dir']}`.", "",
+             f"`toolfoundry serve --model-dir {summary['model_dir']}`; it retrieves with "
+             f"{summary.get('serve_retriever', 'toolgen (onboarded)')}.", "",
              "## Steps", "", "| step | seconds | |", "|---|---:|---|"]
     for s in summary["steps"]:
         lines.append(f"| {s['step']} | {s['seconds']:.0f} | {s['note']} |")
@@ -360,7 +362,7 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
         real_queries: str | None = None, eval_limit: int | None = 1000, eval_batch_size: int = 16,
         query_threads: int = 1, query_engine: str = "hf", query_dtype: str = "float32",
         dedupe_threshold: float = 0.8, dense_epochs: float = 0.0, dense_minutes: float | None = None,
-        rerank_depth: int = DEFAULT_DEPTH, rerank_model: str = "embedded") -> dict:
+        rerank_depth: int = DEFAULT_DEPTH, rerank_model: str = "embedded", serve_retriever: str = "toolgen") -> dict:
     """Onboard ``catalog`` into ``out`` (see the module doc); returns the report's summary."""
     from data_jobs import dedupe as dedupe_job
     from data_jobs import ingest as ingest_job
@@ -384,6 +386,10 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
     if dense_epochs < 0 or (dense_minutes is not None and dense_minutes <= 0):
         raise InputError("--dense-epochs/--dense-minutes", f"{dense_epochs}/{dense_minutes}",
                          "epochs >= 0 (0: no fine-tuned MiniLM) and a positive number of minutes")
+    if serve_retriever not in SERVE_RETRIEVERS:
+        raise InputError("--serve-retriever", repr(serve_retriever), f"one of {SERVE_RETRIEVERS}")
+    if serve_retriever == "dense-rerank" and not rerank_depth:
+        raise InputError("--serve-retriever dense-rerank", "--rerank-depth is 0", "a depth of 1 or more (default 10)")
     if rerank_depth < 0:
         raise InputError("--rerank-depth", repr(rerank_depth), "how many candidates the LM reranks (0: no reranking)")
     if minutes is not None and minutes <= 0:
@@ -470,6 +476,14 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
                          lambda r: f"{r['steps']} steps on {r['pairs']} pairs ({r['stopped_by']}), "
                                    f"loss {r['first_loss']:.3f} -> {r['last_loss']:.3f}")
 
+    # what the served model retrieves with: its tool tokens, or the (fine-tuned) MiniLM + LM reranking
+    from toolfoundry.rerank import RETRIEVER_FILE, save_pipeline
+
+    if serve_retriever == "dense-rerank":
+        save_pipeline(model_dir, dense_dir, depth=rerank_depth, reranker=rerank_model)
+    elif os.path.exists(os.path.join(model_dir, RETRIEVER_FILE)):
+        os.remove(os.path.join(model_dir, RETRIEVER_FILE))
+
     # 6. eval
     sets = {"synthetic-held-out": test}
     if real:
@@ -503,6 +517,8 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
             "quarantined_records": ingested["quarantined"],
             "ingest_quarantine_reasons": ingested["quarantine_reasons"], "model_dir": model_dir,
             "serve": f"toolfoundry serve --model-dir {model_dir}", "recipe": recipe_file,
+            "serve_retriever": RERANK_SYSTEM if serve_retriever == "dense-rerank" and dense else
+            "minilm + LM rerank" if serve_retriever == "dense-rerank" else "toolgen (onboarded)",
             "queries": {k: queries[k] for k in ("candidates", "accepted", "acceptance_rate", "generators",
                                                  "per_tool", "split", "quarantine_reasons")},
             "dedupe": {"kept": deduped["kept_rows"], "input": deduped["input_rows"],
@@ -563,6 +579,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "an LM's query likelihood (0: off)")
     p.add_argument("--rerank-model", default="embedded",
                    help="causal LM that reranks: embedded, tiny-random or an HF directory")
+    p.add_argument("--serve-retriever", default="toolgen", choices=SERVE_RETRIEVERS,
+                   help="what the served model retrieves with: its tool tokens (toolgen) or MiniLM (fine-tuned with "
+                        "--dense-epochs) with LM reranking (dense-rerank; the model still selects and calls)")
     p.add_argument("--query-dtype", default="float32", choices=("auto", "float32", "bfloat16"),
                    help="dtype of the query-writing LLM (bfloat16 is faster on CPUs with bf16 support)")
 
@@ -577,5 +596,5 @@ def run_from_args(a: argparse.Namespace) -> int:
         test_fraction=a.test_fraction, user_queries=a.user_queries, real_queries=a.real_queries,
         eval_limit=a.eval_limit, query_threads=a.query_threads, query_engine=a.query_engine,
         query_dtype=a.query_dtype, dense_epochs=a.dense_epochs, dense_minutes=a.dense_minutes,
-        rerank_depth=a.rerank_depth, rerank_model=a.rerank_model)
+        rerank_depth=a.rerank_depth, rerank_model=a.rerank_model, serve_retriever=a.serve_retriever)
     return 0

@@ -15,6 +15,9 @@ candidate documents again.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from collections import OrderedDict
 from typing import Mapping, Sequence
 
@@ -26,6 +29,8 @@ DOCUMENT_PROMPT = "{document}\nA user request this tool answers:"
 REQUEST_PROMPT = " {query}"
 DEFAULT_WEIGHT = 0.3  # chosen on the dev catalog (BFCL's function lists, 600 questions): bench/results/rerank/
 DEFAULT_DEPTH = 10
+RETRIEVER_FILE = "retriever.json"  # in a model directory: serve retrieves with this pipeline, not the tool tokens
+ENCODER_DIR = "retriever_encoder"
 
 
 def fuse(first_stage: Sequence[float], loglik: Sequence[float], weight: float) -> tuple[np.ndarray, np.ndarray]:
@@ -156,17 +161,20 @@ class RerankedRetriever:
     retrievers' ``search``/``name``/``config`` so the evaluation harness scores it like any other."""
 
     def __init__(self, first_stage, reranker: QueryLikelihoodReranker, *, depth: int = DEFAULT_DEPTH,
-                 name: str | None = None):
+                 name: str | None = None, names: Mapping[str, str] | None = None):
         if depth < 1:
             raise InputError("depth", repr(depth), "how many first-stage candidates to rerank, >= 1")
         self.first_stage, self.reranker, self.depth = first_stage, reranker, int(depth)
         self.tool_ids = list(first_stage.tool_ids)
+        self.names = dict(names or {})  # tool id -> name, for retrieve()
         self.name = name or f"{getattr(first_stage, 'name', 'retriever')} + LM rerank"
         self.config = {"first_stage": getattr(first_stage, "config", {}), "reranker": "query likelihood",
                        "weight": reranker.weight, "depth": self.depth,
                        "trained": bool(getattr(first_stage, "config", {}).get("trained", False))}
 
-    def search(self, queries: Sequence[str], k: int = 5) -> list[list[str]]:
+    def ranked(self, queries: Sequence[str], k: int) -> list[list[tuple[str, float]]]:
+        """Per query, the k best ``(tool id, score)``: the reranked head (fused scores), then the first
+        stage's order (its own scores) below it."""
         if k < 1:
             raise InputError("k", f"{k} is not a positive cutoff", "k >= 1")
         scores = self.first_stage.scores(list(queries))
@@ -174,6 +182,78 @@ class RerankedRetriever:
         for query, row in zip(queries, scores):
             top = np.argsort(-row, kind="stable")[: max(k, self.depth)]
             head = self.reranker.rerank(query, [(self.tool_ids[j], float(row[j])) for j in top[: self.depth]])
-            ranked = [t for t, _ in head] + [self.tool_ids[j] for j in top[self.depth:]]
-            out.append(ranked[:k])
+            out.append((head + [(self.tool_ids[j], float(row[j])) for j in top[self.depth:]])[:k])
         return out
+
+    def search(self, queries: Sequence[str], k: int = 5) -> list[list[str]]:
+        """The evaluation harness's interface: tool ids, best first."""
+        return [[t for t, _ in row] for row in self.ranked(queries, k)]
+
+    def retrieve(self, queries: Sequence[str], k: int) -> list:
+        """:class:`toolfoundry.retrieval.ToolRetriever`'s interface, so a served model can retrieve with it."""
+        from toolfoundry.retrieval import RetrievedTool
+
+        if not queries:
+            return []
+        k = min(k, len(self.tool_ids))
+        return [[RetrievedTool(t, self.names.get(t, t), s) for t, s in row] for row in self.ranked(queries, k)]
+
+
+def save_pipeline(model_dir: str, encoder_dir: str | None, *, depth: int = DEFAULT_DEPTH,
+                  weight: float = DEFAULT_WEIGHT, reranker: str = "embedded") -> str:
+    """Make ``model_dir`` retrieve with MiniLM (``encoder_dir``: a fine-tuned copy, copied into the model
+    directory; None: the shipped MiniLM) and this LM reranking, instead of its tool tokens. Returns the
+    ``retriever.json`` path. The router's selection and calls still use the model's own weights."""
+    if depth < 1:
+        raise InputError("depth", repr(depth), "how many first-stage candidates to rerank, >= 1")
+    if weight < 0:
+        raise InputError("weight", repr(weight), "a weight >= 0 for the LM's score")
+    encoder = None
+    if encoder_dir:
+        if not os.path.isfile(os.path.join(encoder_dir, "config.json")):
+            raise InputError("encoder_dir", f"{encoder_dir!r}: no config.json", "a MiniLM directory (save_pretrained)")
+        target = os.path.join(model_dir, ENCODER_DIR)
+        if os.path.abspath(target) != os.path.abspath(encoder_dir):
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(encoder_dir, target)
+        encoder = ENCODER_DIR
+    spec = {"kind": "dense+rerank", "encoder": encoder, "reranker": reranker, "depth": int(depth),
+            "weight": float(weight)}
+    path = os.path.join(model_dir, RETRIEVER_FILE)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(spec, handle, indent=2)
+    os.replace(tmp, path)
+    return path
+
+
+def build_reranked(tools, encoder_dir: str | None = None, *, reranker: str = "embedded",
+                   depth: int = DEFAULT_DEPTH, weight: float = DEFAULT_WEIGHT, dtype: str = "auto",
+                   device: str = "cpu", name: str | None = None) -> RerankedRetriever:
+    """MiniLM (``encoder_dir``, or the shipped one) over ``tools``, its top ``depth`` reranked by the
+    causal LM ``reranker`` (``embedded``, ``tiny-random`` or a directory)."""
+    from toolfoundry.baselines.dense import DenseRetriever, Encoder
+    from toolfoundry.documents import tool_document
+
+    first = DenseRetriever(tools, encoder=Encoder(encoder_dir, device=device), name="minilm",
+                           trained=encoder_dir is not None)
+    lm = QueryLikelihoodReranker.load(reranker, {t.id: tool_document(t) for t in tools}, dtype=dtype, weight=weight)
+    if device != "cpu":
+        lm.model.to(device)
+    return RerankedRetriever(first, lm, depth=depth, name=name, names={t.id: t.name for t in tools})
+
+
+def load_pipeline(model_dir: str, tools, *, dtype: str = "auto", device: str = "cpu") -> RerankedRetriever | None:
+    """The retriever ``model_dir/retriever.json`` describes over ``tools`` (the model's catalog), or
+    None when the model directory has none (it retrieves with its tool tokens)."""
+    path = os.path.join(model_dir, RETRIEVER_FILE)
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        spec = json.load(handle)
+    if spec.get("kind") != "dense+rerank":
+        raise InputError(f"{path}: kind", repr(spec.get("kind")), "'dense+rerank' (written by save_pipeline)")
+    encoder = os.path.join(model_dir, spec["encoder"]) if spec.get("encoder") else None
+    return build_reranked(tools, encoder, reranker=spec.get("reranker", "embedded"),
+                          depth=int(spec.get("depth", DEFAULT_DEPTH)), weight=float(spec.get("weight", DEFAULT_WEIGHT)),
+                          dtype=dtype, device=device)

@@ -43,7 +43,9 @@ tasks (--task):
              --corpus candidates ranks each query's own toolset (in-domain; toolbench, bfcl).
              Systems (--systems): bm25 (bm25s, English stopwords), minilm (all-MiniLM-L6-v2 zero-shot),
              minilm-ft (MiniLM fine-tuned on --train-split with in-batch negatives; needs that split),
-             plus every --model DIR (a trained toolfoundry ToolGen model directory).
+             minilm-rerank (MiniLM, or --dense-model, with its top --rerank-depth reranked by the
+             query likelihood of --rerank-model; no training; only when named), plus every --model DIR
+             (a trained toolfoundry ToolGen model directory).
   calling    BFCL (default for bfcl). Per category: ast_accuracy with BFCL's rules (function name,
              required parameters, no unexpected parameters, types, values among the possible answers,
              optional parameters), irrelevance_accuracy (no call emitted), hallucination_rate (a called
@@ -75,7 +77,8 @@ examples:
   toolfoundry eval --format toolfoundry --data runs/scen --task calling --model runs/gentool/model --out runs/calling
 """
 
-RETRIEVAL_SYSTEMS = ("bm25", "minilm", "minilm-ft")
+RETRIEVAL_SYSTEMS = ("bm25", "minilm", "minilm-ft", "minilm-rerank")
+DEFAULT_RETRIEVAL = ("bm25", "minilm", "minilm-ft")  # minilm-rerank runs an LM per query: only when named
 CALLING_SYSTEMS = ("incontext", "incontext-free")
 
 
@@ -93,7 +96,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", default="test", help="evaluation split (default test)")
     p.add_argument("--train-split", default="train", help="split minilm-ft trains on (default train)")
     p.add_argument("--systems", type=_csv, default=None,
-                   help="comma list; retrieval: bm25,minilm,minilm-ft (default: all available); calling: incontext")
+                   help="comma list; retrieval: bm25,minilm,minilm-ft,minilm-rerank (default: bm25,minilm and, "
+                        "with a train split, minilm-ft); calling: incontext")
     p.add_argument("--model", action="append", default=[], help="toolfoundry ToolGen model dir (repeatable)")
     p.add_argument("--fuse", type=_csv, default=[],
                    help="retrieval: also report each --model fused with these baselines by reciprocal rank "
@@ -109,6 +113,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, help="retrieval: N evenly spaced queries; calling: N per category (BFCL category, or split and scenario)")
     p.add_argument("--categories", type=_csv, default=None, help="bfcl categories (default simple,multiple,irrelevance)")
     p.add_argument("--dense-model", help="MiniLM directory (default: the embedded all-MiniLM-L6-v2)")
+    p.add_argument("--rerank-depth", type=int, default=10, help="minilm-rerank: candidates the LM reranks")
+    p.add_argument("--rerank-model", default="embedded",
+                   help="minilm-rerank: the causal LM that reranks (embedded, tiny-random or a directory)")
     p.add_argument("--model-dtype", choices=["auto", "float32", "bfloat16"], default="float32",
                    help="dtype the --model directories run in (bfloat16: ~3x faster on CPUs with bf16 units, "
                         "~6x slower on CPUs without; auto: bfloat16 only where it runs in hardware)")
@@ -225,7 +232,7 @@ def run_eval(args) -> int:
 
         examples = select_subset(bench.split(args.split), args.limit)
         has_train = args.train_split in bench.splits() and args.train_split != args.split
-        wanted = args.systems or [s for s in RETRIEVAL_SYSTEMS if s != "minilm-ft" or has_train]
+        wanted = args.systems or [s for s in DEFAULT_RETRIEVAL if s != "minilm-ft" or has_train]
         unknown = [s for s in wanted if s not in RETRIEVAL_SYSTEMS]
         if unknown:
             raise InputError("--systems", f"unknown retrieval systems {unknown}", f"some of {list(RETRIEVAL_SYSTEMS)}")
@@ -238,6 +245,11 @@ def run_eval(args) -> int:
                 from toolfoundry.baselines.dense import DenseRetriever
 
                 systems.append(DenseRetriever(bench.tools, model_path=args.dense_model))
+            elif name == "minilm-rerank":
+                from toolfoundry.rerank import build_reranked
+
+                systems.append(build_reranked(bench.tools, args.dense_model, reranker=args.rerank_model,
+                                              depth=args.rerank_depth, name="minilm-rerank"))
             elif name == "minilm-ft":
                 if not has_train:
                     raise InputError("--systems minilm-ft", f"benchmark has no {args.train_split!r} split",
