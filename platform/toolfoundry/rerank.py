@@ -45,11 +45,13 @@ class QueryLikelihoodReranker:
 
     ``documents`` maps tool id → the text the LM reads (``toolfoundry.documents.tool_document``).
     ``max_document_tokens`` keeps the end of a longer document prompt (the part next to the request);
-    ``cache_size`` bounds how many documents' caches are kept; ``batch_size`` documents are encoded
-    per forward pass when they enter the cache."""
+    ``max_request_tokens`` the start of a longer request. ``cache_size`` bounds how many documents'
+    caches are kept (SmolLM2-135M: about 23 KB per prompt token in bf16, so 1.4 MB for a 60-token
+    document); ``batch_size`` documents are encoded per forward pass when they enter the cache."""
 
     def __init__(self, model, tokenizer, documents: Mapping[str, str], *, weight: float = DEFAULT_WEIGHT,
-                 max_document_tokens: int = 96, cache_size: int = 4096, batch_size: int = 16):
+                 max_document_tokens: int = 96, max_request_tokens: int = 256, cache_size: int = 1024,
+                 batch_size: int = 16):
         if weight < 0:
             raise InputError("weight", repr(weight), "a weight >= 0 for the LM's score (0 keeps the first stage's order)")
         self.model, self.tokenizer = model, tokenizer
@@ -57,6 +59,7 @@ class QueryLikelihoodReranker:
         self.documents = dict(documents)
         self.weight = float(weight)
         self.max_document_tokens = int(max_document_tokens)
+        self.max_request_tokens = int(max_request_tokens)
         self.cache_size = int(cache_size)
         self.batch_size = int(batch_size)
         self._cache: OrderedDict[str, tuple[int, list]] = OrderedDict()  # id -> (last token, [(keys, values)])
@@ -121,6 +124,7 @@ class QueryLikelihoodReranker:
         if not tool_ids:
             return np.zeros(0)
         q = self.tokenizer(REQUEST_PROMPT.format(query=query), add_special_tokens=False)["input_ids"]
+        q = q[: self.max_request_tokens]
         entries = self._documents(tool_ids)
         lengths = [layers[0][0].shape[2] for _, layers in entries]
         width, n, device = max(lengths), len(entries), self.model.device
