@@ -33,7 +33,7 @@ from toolfoundry.baselines.dense import DenseRetriever, Encoder, interpolate_enc
 from toolfoundry.baselines.ranking import top_k_ids
 from toolfoundry.documents import tool_document
 from toolfoundry.metrics import retrieval_metrics
-from toolfoundry.rerank import QueryLikelihoodReranker, fuse
+from toolfoundry.rerank import DEFAULT_WEIGHT, QueryLikelihoodReranker, fuse
 from toolfoundry.schema import EXAMPLE_SCHEMA, TOOL_SCHEMA, examples_from_table, tools_from_table
 from toolfoundry.storage import read_table
 from train_jobs.onboard import real_examples  # the same reader as onboard's --real-queries
@@ -62,7 +62,8 @@ def main(argv=None) -> int:
     p.add_argument("--alphas", default="0.3,0.5,0.7")
     p.add_argument("--centroid", action="store_true", help="also the query-centroid index variants")
     p.add_argument("--rerank-depth", type=int, default=0, help="rerank each encoder's top N with the LM (0: off)")
-    p.add_argument("--rerank-weights", default="0.4", help="fusion weights of the LM's mean token log-likelihood")
+    p.add_argument("--rerank-weights", default=str(DEFAULT_WEIGHT),
+                   help="fusion weights of the LM's mean token log-likelihood (comma list)")
     p.add_argument("--rerank-systems", default="fine-tuned", help="encoders whose top N are reranked (comma list)")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)

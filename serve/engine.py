@@ -28,8 +28,8 @@ from typing import Any, Sequence
 import torch
 
 from toolfoundry.calling import Router
-from toolfoundry.retrieval import ToolRetriever
 from toolfoundry.errors import InputError
+from toolfoundry.retrieval import ToolRetriever
 from toolfoundry.schema import GENERATE_RESPONSE, Tool
 
 

@@ -58,7 +58,8 @@ STEPS = ("ingest", "queries", "dedupe", "train", "dense", "eval", "report")
 THIN_TOOL_ROWS = 5  # fewer training requests than this after dedupe: the report flags the tool
 STATE_FILE = "onboard_state.json"
 DENSE_SYSTEM = "minilm-ft (synthesized queries)"
-RERANK_SYSTEM = "minilm-ft + LM rerank"  # minilm + LM rerank without --dense-epochs
+RERANK_SYSTEM = "minilm-ft + LM rerank"
+RERANK_ZERO_SHOT_SYSTEM = "minilm + LM rerank"  # without --dense-epochs
 SERVE_RETRIEVERS = ("toolgen", "dense-rerank")
 CATALOG_FORMATS = ("openai", "mcp", "toolbench", "metatool", "beir", "bfcl")
 EVAL_METRICS = ["acc@1", "ndcg@1", "ndcg@3", "ndcg@5", "recall@5", "hallucination_rate", "latency_ms_per_query"]
@@ -266,11 +267,12 @@ def evaluate(model_dir: str, tools_uri: str, sets: dict[str, list], out_dir: str
     if dense_dir:
         makers.append(lambda: DenseRetriever(tools, model_path=dense_dir, name=DENSE_SYSTEM, trained=True))
     if rerank_depth:
-        def reranked():
+        def reranked():  # reranks the MiniLM built just before it (fine-tuned when there is one)
             from toolfoundry.rerank import build_reranked
 
             return build_reranked(tools, dense_dir, reranker=rerank_model, depth=rerank_depth,
-                                  name=RERANK_SYSTEM if dense_dir else "minilm + LM rerank")
+                                  name=RERANK_SYSTEM if dense_dir else RERANK_ZERO_SHOT_SYSTEM,
+                                  first_stage=systems[-1])
         makers.append(reranked)
     for make in makers:
         t0 = time.perf_counter()
@@ -517,8 +519,8 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
             "quarantined_records": ingested["quarantined"],
             "ingest_quarantine_reasons": ingested["quarantine_reasons"], "model_dir": model_dir,
             "serve": f"toolfoundry serve --model-dir {model_dir}", "recipe": recipe_file,
-            "serve_retriever": RERANK_SYSTEM if serve_retriever == "dense-rerank" and dense else
-            "minilm + LM rerank" if serve_retriever == "dense-rerank" else "toolgen (onboarded)",
+            "serve_retriever": "toolgen (onboarded)" if serve_retriever == "toolgen" else
+            RERANK_SYSTEM if dense else RERANK_ZERO_SHOT_SYSTEM,
             "queries": {k: queries[k] for k in ("candidates", "accepted", "acceptance_rate", "generators",
                                                  "per_tool", "split", "quarantine_reasons")},
             "dedupe": {"kept": deduped["kept_rows"], "input": deduped["input_rows"],

@@ -172,9 +172,9 @@ class RerankedRetriever:
         self.tool_ids = list(first_stage.tool_ids)
         self.names = dict(names or {})  # tool id -> name, for retrieve()
         self.name = name or f"{getattr(first_stage, 'name', 'retriever')} + LM rerank"
-        self.config = {"first_stage": getattr(first_stage, "config", {}), "reranker": "query likelihood",
-                       "weight": reranker.weight, "depth": self.depth,
-                       "trained": bool(getattr(first_stage, "config", {}).get("trained", False))}
+        first_config = getattr(first_stage, "config", {})
+        self.config = {"first_stage": first_config, "reranker": "query likelihood", "weight": reranker.weight,
+                       "depth": self.depth, "trained": bool(first_config.get("trained", False))}
 
     def ranked(self, queries: Sequence[str], k: int) -> list[list[tuple[str, float]]]:
         """Per query, the k best ``(tool id, score)``: the reranked head (fused scores), then the first
@@ -221,26 +221,24 @@ def save_pipeline(model_dir: str, encoder_dir: str | None, *, depth: int = DEFAU
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(encoder_dir, target)
         encoder = ENCODER_DIR
-    spec = {"kind": "dense+rerank", "encoder": encoder, "reranker": reranker, "depth": int(depth),
-            "weight": float(weight)}
-    path = os.path.join(model_dir, RETRIEVER_FILE)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(spec, handle, indent=2)
-    os.replace(tmp, path)
-    return path
+    from toolfoundry import storage
+
+    storage.write_json(model_dir, RETRIEVER_FILE, {"kind": "dense+rerank", "encoder": encoder, "reranker": reranker,
+                                                   "depth": int(depth), "weight": float(weight)})
+    return os.path.join(model_dir, RETRIEVER_FILE)
 
 
 def build_reranked(tools, encoder_dir: str | None = None, *, reranker: str = "embedded",
                    depth: int = DEFAULT_DEPTH, weight: float = DEFAULT_WEIGHT, dtype: str = "auto",
-                   device: str = "cpu", name: str | None = None) -> RerankedRetriever:
+                   device: str = "cpu", name: str | None = None, first_stage=None) -> RerankedRetriever:
     """MiniLM (``encoder_dir``, or the shipped one) over ``tools``, its top ``depth`` reranked by the
-    causal LM ``reranker`` (``embedded``, ``tiny-random`` or a directory)."""
+    causal LM ``reranker`` (``embedded``, ``tiny-random`` or a directory). ``first_stage``: an
+    already built MiniLM retriever over the same tools, used instead of indexing them again."""
     from toolfoundry.baselines.dense import DenseRetriever, Encoder
     from toolfoundry.documents import tool_document
 
-    first = DenseRetriever(tools, encoder=Encoder(encoder_dir, device=device), name="minilm",
-                           trained=encoder_dir is not None)
+    first = first_stage or DenseRetriever(tools, encoder=Encoder(encoder_dir, device=device), name="minilm",
+                                          trained=encoder_dir is not None)
     lm = QueryLikelihoodReranker.load(reranker, {t.id: tool_document(t) for t in tools}, dtype=dtype, weight=weight)
     if device != "cpu":
         lm.model.to(device)
