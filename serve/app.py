@@ -7,8 +7,9 @@ Three deployments, one application (``build_app`` is its typed application build
   once however busy the model is. It calls the model through a ``DeploymentHandle``.
 - ``ToolRetrieval`` (the model; the name is kept from the first version, so Serve configs that
   override it keep working): one causal LM per replica, on a GPU when ``num_gpus > 0``. Concurrent
-  retrieve and route requests are batched with ``@serve.batch`` and run on one worker thread, so the
-  replica's event loop keeps accepting requests while a batch computes. It autoscales
+  retrieve and route requests are batched on one model thread (``serve/batching.py``: a batch starts
+  whenever the model is free, with everything queued), so the replica's event loop keeps accepting
+  requests while a batch computes. It autoscales
   (``autoscaling_config``) and takes at most ``max_ongoing_requests``; each gateway queues at most
   ``max_queued_requests`` more, and beyond that Serve refuses at once (``BackPressureError``), which
   the gateway answers 503 with ``Retry-After``. ``check_health`` runs a real forward pass.
@@ -26,7 +27,6 @@ import hashlib
 import ipaddress
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 from ray import serve
 from ray.exceptions import RayActorError
@@ -34,6 +34,7 @@ from ray.serve import Application
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 
 from serve.api import Gateway, GatewaySettings, make_api
+from serve.batching import EngineWorker
 from serve.engine import ApiError, RouteJob, ToolEngine, resolve_device
 from serve.live import Registry
 from toolfoundry.config import ServeAppArgs, ServeConfig
@@ -73,53 +74,39 @@ class ToolRetrieval:
     def __init__(self, model_dir: str, dtype: str, options: dict):
         from ray.serve.metrics import Histogram
 
-        self.engine = ToolEngine(model_dir, dtype, resolve_device(options["num_gpus"]),
-                                 max_new_tokens=options["max_new_tokens"], max_text_tokens=options["max_text_tokens"],
-                                 torch_threads=options.get("torch_threads"))
-        # One thread runs the model: batches never overlap, and the event loop stays free to queue requests.
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="toolfoundry-model")
-        for handler in (self._retrieve_batch, self._route_batch):
-            handler.set_max_batch_size(options["max_batch_size"])
-            handler.set_batch_wait_timeout_s(options["batch_wait_timeout_s"])
-        self.health_timeout_s = options.get("health_check_timeout_s", 30.0)
+        engine = ToolEngine(model_dir, dtype, resolve_device(options["num_gpus"]),
+                            max_new_tokens=options["max_new_tokens"], max_text_tokens=options["max_text_tokens"],
+                            torch_threads=options.get("torch_threads"))
         self.batch_size = Histogram("toolfoundry_batch_size", description="Requests per model batch.",
                                     boundaries=BATCH_SIZE_BUCKETS, tag_keys=("method",))
-
-    async def _run(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        # One thread runs the model and a batch starts whenever it is free (serve/batching.py).
+        self.worker = EngineWorker(engine, options["max_batch_size"], options["batch_wait_timeout_s"],
+                                   on_batch=lambda method, size: self.batch_size.observe(size, tags={"method": method}))
+        self.health_timeout_s = options.get("health_check_timeout_s", 30.0)
 
     async def info(self) -> dict:
         """The engine's description, and which replica process answered (for operators and tests)."""
-        return {**self.engine.info(), "replica": str(serve.get_replica_context().replica_id), "pid": os.getpid()}
-
-    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.005)
-    async def _retrieve_batch(self, queries: list, ks: list) -> list:
-        self.batch_size.observe(len(queries), tags={"method": "retrieve"})
-        return await self._run(self.engine.retrieve, queries, ks)
+        return {**self.worker.engine.info(), "replica": str(serve.get_replica_context().replica_id),
+                "pid": os.getpid()}
 
     async def retrieve(self, query: str, k: int):
-        return await self._retrieve_batch(query, k)
-
-    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.005)
-    async def _route_batch(self, jobs: list) -> list:
-        self.batch_size.observe(len(jobs), tags={"method": "route"})
-        return await self._run(self.engine.route, jobs)
+        return await self.worker.retrieve(query, k)
 
     async def route(self, job: RouteJob):
-        return await self._route_batch(job)
+        return await self.worker.route(job)
 
     async def generate(self, messages: list, max_tokens):
         try:
-            return await self._run(self.engine.generate, messages, max_tokens)
-        except ApiError as err:
+            return await self.worker.generate(messages, max_tokens)
+        except ApiError as err:  # a value, not an exception wrapped by Ray
             return err
 
     async def check_tool(self, tool: Tool):
-        return await self._run(self.engine.check_tool, tool)
+        return await self.worker.check_tool(tool)
 
     async def check_health(self) -> None:
         """Serve's periodic health check: one real forward pass (waits at most for the running batch)."""
-        await asyncio.wait_for(self._run(self.engine.health), timeout=self.health_timeout_s)
+        await asyncio.wait_for(self.worker.health(), timeout=self.health_timeout_s)
 
 
 @serve.deployment(name="ToolRegistry", num_replicas=1, max_ongoing_requests=1000, ray_actor_options={"num_cpus": 0},

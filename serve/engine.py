@@ -2,8 +2,8 @@
 
 :class:`ToolEngine` owns the model, its tokenizer, the catalog (when the model directory has one),
 the :class:`~toolfoundry.calling.Router` and the :class:`~toolfoundry.retrieval.ToolRetriever` over
-the same weights. Its methods take whole batches: the Serve deployment (``serve/app.py``) collects
-concurrent requests with ``@serve.batch`` and calls them from one worker thread.
+the same weights. Its methods take whole batches: ``serve/batching.py`` collects concurrent requests
+into batches and calls them from one worker thread.
 
 - ``retrieve``: one forward pass and a masked top-k over the catalog's tool tokens for the whole batch
   (atomic indexing); trie beam search per query for multi-token schemes; or, when the model directory
