@@ -10,14 +10,17 @@ from a config and tokenizer alone when the weights cannot travel (speed does not
 
 Every comparison is measured in the same run against its baseline and printed as a ratio:
 
-- ``load``: one model replica, closed-loop clients (async httpx, on the same machine) at concurrency
+- ``load``: one model replica, closed-loop clients (aiohttp, on the same machine) at concurrency
   1 / 8 / 32 for ``/v1/tools/retrieve`` and ``/v1/tools/route``: p50 / p95 / p99 latency and requests/s;
 - ``batching``: the same app redeployed with ``max_batch_size=1``: requests/s at concurrency 32,
   batched / unbatched;
-- ``overload``: 128 clients on retrieve against one freshly deployed replica (``max_ongoing_requests``
-  32, ``max_queued_requests`` 32): status codes, how fast 503s come back, throughput against the peak
+- ``overload``: 128 clients on retrieve against one freshly deployed replica (admission control as
+  shipped: ``max_ongoing_requests`` 64, ``max_queued_requests`` 32): status codes, how fast 503s come back, throughput against the peak
   of ``load`` (or of concurrency 32 measured first), and ``/healthz`` sampled every 250 ms throughout.
   Clients honour ``Retry-After``;
+- ``cpu``: where the cores go during a closed loop on retrieve (``--cpu-concurrency``): CPU seconds
+  per second and per answered request of each process (replica, gateway, proxy, clients, Ray), and the
+  replica's mean batch size from its batch-size metric;
 - ``engine`` (in-process, the replica's ``ToolEngine``): retrieve throughput at batch sizes 1 / 4 / 16 /
   32 on the same queries (what ``@serve.batch`` can buy on this device, without HTTP or Ray in the way),
   and route latency one request at a time;
@@ -71,16 +74,21 @@ def queries_for(model_dir: str, n: int = 256) -> list[str]:
 async def closed_loop(url: str, path: str, bodies: list[dict], concurrency: int, warmup_s: float, measure_s: float,
                       headers: dict | None = None, health: bool = False) -> dict:
     """``concurrency`` clients, each sending its next request when the last is answered (after the
-    ``Retry-After`` of a 503). Counts what completes inside the measured window."""
-    import httpx
+    ``Retry-After`` of a 503). Counts what completes inside the measured window.
 
-    limits = httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=concurrency + 8)
+    The clients use aiohttp, whose per-request cost is a fraction of httpx's: they share the server's
+    cores here, and what they spend is taken from the server being measured."""
+    import aiohttp
+
     begin = time.perf_counter()
     window = (begin + warmup_s, begin + warmup_s + measure_s)
     records: list[tuple[float, object, float]] = []
     health_records: list[tuple[object, float]] = []
+    connector = aiohttp.TCPConnector(limit=concurrency + 8)
+    timeout = aiohttp.ClientTimeout(total=120)
 
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits, headers=headers or {}) as client:
+    async with aiohttp.ClientSession(base_url=url, connector=connector, timeout=timeout,
+                                     headers=headers or {}) as client:
         async def worker(i: int):
             n = i
             while time.perf_counter() < window[1]:
@@ -89,9 +97,10 @@ async def closed_loop(url: str, path: str, bodies: list[dict], concurrency: int,
                 t = time.perf_counter()
                 retry = None
                 try:
-                    r = await client.post(path, json=body)
-                    status, retry = r.status_code, r.headers.get("retry-after")
-                except httpx.HTTPError as err:
+                    async with client.post(path, json=body) as r:
+                        await r.read()
+                        status, retry = r.status, r.headers.get("retry-after")
+                except (aiohttp.ClientError, asyncio.TimeoutError) as err:
                     status = type(err).__name__
                 end = time.perf_counter()
                 records.append((end, status, end - t))
@@ -102,9 +111,10 @@ async def closed_loop(url: str, path: str, bodies: list[dict], concurrency: int,
             while time.perf_counter() < window[1]:
                 t = time.perf_counter()
                 try:
-                    r = await client.get("/healthz", timeout=30)
-                    status = r.status_code
-                except httpx.HTTPError as err:
+                    async with client.get("/healthz", timeout=aiohttp.ClientTimeout(total=30)) as r:
+                        await r.read()
+                        status = r.status
+                except (aiohttp.ClientError, asyncio.TimeoutError) as err:
                     status = type(err).__name__
                 if t >= window[0]:
                     health_records.append((status, time.perf_counter() - t))
@@ -131,17 +141,17 @@ async def closed_loop(url: str, path: str, bodies: list[dict], concurrency: int,
     return out
 
 
-def deploy(model_dir: str, port: int, name: str = "bench", **overrides) -> str:
+def deploy(model_dir: str, port: int, dtype: str, name: str = "bench", **overrides) -> str:
     from ray import serve
 
     from serve.app import build_app
     from toolfoundry.config import ServeAppArgs
 
-    args = ServeAppArgs(model_dir=model_dir, dtype="float32", port=port, **overrides)
+    args = ServeAppArgs(model_dir=model_dir, dtype=dtype, port=port, **overrides)
     serve.start(http_options={"host": "127.0.0.1", "port": port})
     t = time.perf_counter()
     serve.run(build_app(args), name=name, route_prefix="/")
-    print(f"[bench] deployed {name} ({overrides}) in {time.perf_counter() - t:.0f}s", flush=True)
+    print(f"[bench] deployed {name} (dtype {dtype}, {overrides}) in {time.perf_counter() - t:.0f}s", flush=True)
     return f"http://127.0.0.1:{port}"
 
 
@@ -154,21 +164,22 @@ def warm(url: str, bodies: list[dict], path: str, n: int = 8) -> None:
 
 
 def serve_bodies(args) -> tuple[str, list[dict], dict]:
-    """The model the Serve sections load, their request bodies, and the admission settings they share."""
+    """The model the Serve sections load, their request bodies, and the settings they share."""
     model_dir = args.serve_model or args.model_200
     bodies = [{"query": q, "k": 5} for q in queries_for(model_dir)]
-    common = {"max_ongoing_requests": 32, "max_queued_requests": 32, "max_new_tokens": args.max_new_tokens}
+    common = {"dtype": args.serve_dtype, "max_ongoing_requests": args.max_ongoing_requests,
+              "max_queued_requests": args.max_queued_requests, "max_new_tokens": args.max_new_tokens}
     return model_dir, bodies, common
 
 
 def load_section(args, results: dict) -> None:
     model_dir, retrieve, common = serve_bodies(args)
-    route = retrieve
+    paths = [(f"/v1/tools/{name}", retrieve) for name in args.load_paths.split(",")]
     url = deploy(model_dir, args.port, max_batch_size=16, **common)
-    warm(url, retrieve, "/v1/tools/retrieve")
-    warm(url, route, "/v1/tools/route", n=4)
+    for path, bodies in paths:
+        warm(url, bodies, path, n=8 if path.endswith("retrieve") else 4)
     rows = []
-    for path, bodies in (("/v1/tools/retrieve", retrieve), ("/v1/tools/route", route)):
+    for path, bodies in paths:
         for c in (1, 8, 32):
             measure = args.measure_s if path.endswith("retrieve") else args.measure_s * 2
             row = asyncio.run(closed_loop(url, path, bodies, c, args.warmup_s, measure))
@@ -180,7 +191,7 @@ def load_section(args, results: dict) -> None:
     url = deploy(model_dir, args.port, max_batch_size=1, **common)
     warm(url, retrieve, "/v1/tools/retrieve")
     unbatched = {}
-    for path, bodies in (("/v1/tools/retrieve", retrieve), ("/v1/tools/route", route)):
+    for path, bodies in paths:
         measure = args.measure_s if path.endswith("retrieve") else args.measure_s * 2
         row = asyncio.run(closed_loop(url, path, bodies, 32, args.warmup_s, measure))
         print(f"[bench] unbatched {path} c=32: {row}", flush=True)
@@ -222,6 +233,66 @@ def scrape_metrics() -> dict:
                     if line.startswith("ray_toolfoundry_") or line.startswith("ray_serve_actual_batch_size")})
     print(f"[bench] metrics on :{port}: {names}", flush=True)
     return {"port": port, "names": names}
+
+
+def batch_totals() -> dict[str, float]:
+    """``{"sum": .., "count": ..}`` of the replica's batch-size histogram (all methods), as exported."""
+    import httpx
+    import ray
+
+    port = ray._private.worker.global_worker.node.metrics_export_port
+    totals = {"sum": 0.0, "count": 0.0}
+    for line in httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text.splitlines():
+        for key in totals:
+            if line.startswith(f"ray_toolfoundry_batch_size_{key}{{"):
+                totals[key] += float(line.rsplit(" ", 1)[1])
+    return totals
+
+
+def process_cpu() -> dict[int, tuple[str, float]]:
+    import psutil
+
+    out = {}
+    for proc in psutil.process_iter(["cmdline", "name"]):
+        try:
+            times = proc.cpu_times()
+            name = " ".join(proc.info["cmdline"] or [proc.info["name"] or "?"])
+        except (psutil.Error, OSError):
+            continue
+        out[proc.pid] = (name, times.user + times.system)
+    return out
+
+
+def cpu_section(args, results: dict) -> None:
+    """Where the cores go: per process, CPU seconds per second and per answered request, during a
+    closed loop on retrieve at each of ``--cpu-concurrency``; and the replica's mean batch size."""
+    model_dir, retrieve, common = serve_bodies(args)
+    url = deploy(model_dir, args.port, max_batch_size=16, **common)
+    warm(url, retrieve, "/v1/tools/retrieve")
+    rows = []
+    for c in [int(x) for x in args.cpu_concurrency.split(",")]:
+        time.sleep(6)  # the metrics agent exports every few seconds
+        batches_before, before, t = batch_totals(), process_cpu(), time.perf_counter()
+        row = asyncio.run(closed_loop(url, "/v1/tools/retrieve", retrieve, c, 0.0, args.measure_s))
+        after, seconds = process_cpu(), time.perf_counter() - t
+        time.sleep(6)
+        batches_after = batch_totals()
+        answered = row["rps"] * args.measure_s
+        use: dict[str, float] = {}
+        for pid, (name, cpu) in after.items():
+            if pid in before:
+                label = name.split()[0] if not name.startswith("ray::") else name.split(".")[0].split()[0]
+                use[label] = use.get(label, 0.0) + cpu - before[pid][1]
+        top = sorted(use.items(), key=lambda kv: -kv[1])[:6]
+        count = batches_after["count"] - batches_before["count"]
+        out = {"concurrency": c, "rps": row["rps"], "codes": row["codes"],
+               "mean_batch": (batches_after["sum"] - batches_before["sum"]) / count if count else float("nan"),
+               "processes": [{"process": name[:60], "cores": cpu / seconds,
+                              "ms_per_answer": cpu / answered * 1000 if answered else float("nan")}
+                             for name, cpu in top]}
+        print(f"[bench] cpu c={c}: {out}", flush=True)
+        rows.append(out)
+    results["cpu"] = rows
 
 
 # =================================================================================== engine
@@ -353,7 +424,7 @@ def fuzz_section(args, results: dict) -> None:
     with open(key_file, "w") as handle:
         handle.write("fuzz-key")
     serve.shutdown()
-    url = deploy(model_dir, args.port + 1, name="fuzz", auth="on", api_key_file=key_file, max_new_tokens=32,
+    url = deploy(model_dir, args.port + 1, "float32", name="fuzz", auth="on", api_key_file=key_file, max_new_tokens=32,
                  max_text_tokens=8)
     command = [os.path.join(os.path.dirname(sys.executable), "st"), "run", f"{url}/openapi.json",
                "--checks", "not_a_server_error", "-H", "Authorization: Bearer fuzz-key", "--max-time",
@@ -400,6 +471,10 @@ def tables(results: dict) -> str:
         h = o["healthz"]
         lines += [f"| /healthz samples, statuses | {h['n']}, {h['codes']} |",
                   f"| /healthz p50 / max ms | {h['p50_ms']:.0f} / {h['max_ms']:.0f} |", ""]
+    for r in results.get("cpu", []):
+        lines += [f"| retrieve, {r['concurrency']} clients: {r['rps']:.1f} answers/s, {r['codes']}, mean batch "
+                  f"{r['mean_batch']:.1f} | cores | CPU ms per answer |", "|---|---:|---:|"]
+        lines += [f"| {p['process']} | {p['cores']:.2f} | {p['ms_per_answer']:.1f} |" for p in r["processes"]] + [""]
     if "engine" in results:
         e = results["engine"]
         lines += [f"| in-process retrieve ({e['device']}, {e['dtype']}) | batch 1 | 4 | 16 | 32 | 16 / 1 | 32 / 1 |",
@@ -442,6 +517,14 @@ def main() -> int:
     parser.add_argument("--sections", default="load,overload,engine,catalog,decoding,fuzz")
     parser.add_argument("--device", default="cpu", help="where the in-process sections run (cpu, cuda)")
     parser.add_argument("--dtype", default="float32", help="the in-process sections' dtype (float32, bfloat16)")
+    parser.add_argument("--serve-dtype", default="auto", help="the Serve sections' model dtype (auto: bfloat16 "
+                        "where the hardware has bf16 units, else float32)")
+    from toolfoundry.config import ServeConfig
+
+    parser.add_argument("--max-ongoing-requests", type=int, default=ServeConfig().max_ongoing_requests)
+    parser.add_argument("--max-queued-requests", type=int, default=ServeConfig().max_queued_requests)
+    parser.add_argument("--cpu-concurrency", default="32,128", help="the cpu section's client counts")
+    parser.add_argument("--load-paths", default="retrieve,route", help="the endpoints the load section measures")
     parser.add_argument("--route-queries", type=int, default=8)
     parser.add_argument("--port", type=int, default=18400)
     parser.add_argument("--warmup-s", type=float, default=5)
@@ -463,7 +546,7 @@ def main() -> int:
         catalog_section(args, results)
     if "decoding" in sections:
         decoding_section(args, results)
-    if {"load", "overload", "fuzz"} & set(sections):
+    if {"load", "overload", "cpu", "fuzz"} & set(sections):
         import ray
 
         ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
@@ -471,6 +554,8 @@ def main() -> int:
             load_section(args, results)
         if "overload" in sections:
             overload_section(args, results)
+        if "cpu" in sections:
+            cpu_section(args, results)
         if "fuzz" in sections:
             fuzz_section(args, results)
         from ray import serve

@@ -12,7 +12,8 @@ CPU, where one batch takes tens of milliseconds and requests arrive a few millis
 measured an average of 1.1 requests per batch at 32 concurrent clients, so batching bought nothing
 (``bench/results/serve-dynamic-batching/``).
 
-:class:`EngineWorker` puts the engine behind two batchers (retrieve and route) on one thread, with
+:class:`EngineWorker` puts the engine behind two batchers on one thread: retrieve (up to
+``max_batch_size`` a batch) and route (one request a batch: calls are decoded one at a time), with
 chat answers, tool checks and the health check on the same thread between batches. The Serve replica
 (``serve/app.py``) and the single-process API (``serve/local.py``) both use it.
 """
@@ -88,9 +89,15 @@ class Batcher:
                     future.set_result(result)
 
 
+#: route requests per batch: the engine decodes each call on its own after one shared retrieval pass,
+#: so a larger batch saves little and holds every answer until the batch's last call is decoded (at 8
+#: concurrent routes on a CPU, batches of up to 16 answered none within a 30-second window)
+ROUTE_BATCH_SIZE = 1
+
+
 class EngineWorker:
-    """A :class:`ToolEngine` on one worker thread: batched retrieve and route, and the rest between
-    batches. Client errors come back as ``ApiError`` values, as the engine returns them."""
+    """A :class:`ToolEngine` on one worker thread: batched retrieve, route one request at a time, and
+    the rest between batches. Client errors come back as ``ApiError`` values, as the engine returns them."""
 
     def __init__(self, engine: ToolEngine, max_batch_size: int = 16, wait_s: float = 0.005,
                  on_batch: Callable[[str, int], None] | None = None):
@@ -101,7 +108,7 @@ class EngineWorker:
             return None if on_batch is None else (lambda size: on_batch(method, size))
 
         self._retrieve = Batcher(engine.retrieve, self.pool, max_batch_size, wait_s, observer("retrieve"))
-        self._route = Batcher(engine.route, self.pool, max_batch_size, wait_s, observer("route"))
+        self._route = Batcher(engine.route, self.pool, min(max_batch_size, ROUTE_BATCH_SIZE), wait_s, observer("route"))
 
     async def run(self, fn: Callable, *args) -> Any:
         """``fn(*args)`` on the model thread (between batches)."""

@@ -36,6 +36,7 @@ def test_the_shipped_demo_config_is_valid():
         ("train:\n  stages:\n    - name: pretraining\n", "train.stages.0.name"),
         ("- just\n- a list\n", "YAML mapping"),
         ("train: [unclosed\n", "not valid YAML"),
+        ("serve:\n  max_queued_requests: 0\n", "serve.max_queued_requests"),
     ],
 )
 def test_bad_config_names_the_field(tmp_path, text, named):
