@@ -21,6 +21,9 @@ Every comparison is measured in the same run against its baseline and printed as
 - ``cpu``: where the cores go during a closed loop on retrieve (``--cpu-concurrency``): CPU seconds
   per second and per answered request of each process (replica, gateway, proxy, clients, Ray), and the
   replica's mean batch size from its batch-size metric;
+- ``topology``: the gateway as its own deployment against ``fuse_gateway`` (the ingress inside the
+  model replica), each deployed fresh and measured at 32 then 128 clients, ``--repeats`` rounds in
+  alternating order: peak, overload throughput and its ratio, 503 p99, slowest ``/healthz``;
 - ``engine`` (in-process, the replica's ``ToolEngine``): retrieve throughput at batch sizes 1 / 4 / 16 /
   32 on the same queries (what ``@serve.batch`` can buy on this device, without HTTP or Ray in the way),
   and route latency one request at a time;
@@ -168,7 +171,8 @@ def serve_bodies(args) -> tuple[str, list[dict], dict]:
     model_dir = args.serve_model or args.model_200
     bodies = [{"query": q, "k": 5} for q in queries_for(model_dir)]
     common = {"dtype": args.serve_dtype, "max_ongoing_requests": args.max_ongoing_requests,
-              "max_queued_requests": args.max_queued_requests, "max_new_tokens": args.max_new_tokens}
+              "max_queued_requests": args.max_queued_requests, "max_new_tokens": args.max_new_tokens,
+              "fuse_gateway": args.fuse_gateway}
     return model_dir, bodies, common
 
 
@@ -293,6 +297,29 @@ def cpu_section(args, results: dict) -> None:
         print(f"[bench] cpu c={c}: {out}", flush=True)
         rows.append(out)
     results["cpu"] = rows
+
+
+def topology_section(args, results: dict) -> None:
+    """The gateway as its own deployment against the gateway fused into the model replica, head to
+    head: for each of ``--repeats`` rounds, each topology is deployed fresh and measured at 32 clients
+    (its peak) and then at 128 (overload, ``/healthz`` sampled); the order alternates between rounds."""
+    model_dir, retrieve, common = serve_bodies(args)
+    rows = []
+    for round_ in range(args.repeats):
+        order = (False, True) if round_ % 2 == 0 else (True, False)
+        for fused in order:
+            url = deploy(model_dir, args.port, max_batch_size=16, **{**common, "fuse_gateway": fused})
+            warm(url, retrieve, "/v1/tools/retrieve")
+            peak = asyncio.run(closed_loop(url, "/v1/tools/retrieve", retrieve, 32, args.warmup_s, args.measure_s))
+            over = asyncio.run(closed_loop(url, "/v1/tools/retrieve", retrieve, 128, args.warmup_s,
+                                           args.measure_s * 2, health=True))
+            row = {"round": round_, "topology": "fused" if fused else "separate", "peak_rps": peak["rps"],
+                   "overload_rps": over["rps"], "ratio_to_peak": over["rps"] / peak["rps"] if peak["rps"] else
+                   float("nan"), "peak_p50_ms": peak["p50_ms"], "codes": over["codes"],
+                   "503_p99_ms": over.get("503_p99_ms"), "healthz_max_ms": over["healthz"]["max_ms"]}
+            print(f"[bench] topology: {row}", flush=True)
+            rows.append(row)
+    results["topology"] = rows
 
 
 # =================================================================================== engine
@@ -471,6 +498,12 @@ def tables(results: dict) -> str:
         h = o["healthz"]
         lines += [f"| /healthz samples, statuses | {h['n']}, {h['codes']} |",
                   f"| /healthz p50 / max ms | {h['p50_ms']:.0f} / {h['max_ms']:.0f} |", ""]
+    if "topology" in results:
+        lines += ["| round | topology | peak (32 clients) req/s | 128 clients req/s | ratio | 503 p99 ms | "
+                  "/healthz max ms |", "|---:|---|---:|---:|---:|---:|---:|"]
+        lines += [f"| {r['round']} | {r['topology']} | {r['peak_rps']:.1f} | {r['overload_rps']:.1f} | "
+                  f"{r['ratio_to_peak']:.2f} | {r['503_p99_ms'] or float('nan'):.0f} | {r['healthz_max_ms']:.0f} |"
+                  for r in results["topology"]] + [""]
     for r in results.get("cpu", []):
         lines += [f"| retrieve, {r['concurrency']} clients: {r['rps']:.1f} answers/s, {r['codes']}, mean batch "
                   f"{r['mean_batch']:.1f} | cores | CPU ms per answer |", "|---|---:|---:|"]
@@ -523,6 +556,9 @@ def main() -> int:
 
     parser.add_argument("--max-ongoing-requests", type=int, default=ServeConfig().max_ongoing_requests)
     parser.add_argument("--max-queued-requests", type=int, default=ServeConfig().max_queued_requests)
+    parser.add_argument("--fuse-gateway", action="store_true", help="the Serve sections deploy the HTTP ingress "
+                        "inside the model replica (ServeConfig.fuse_gateway)")
+    parser.add_argument("--repeats", type=int, default=2, help="rounds of the topology section")
     parser.add_argument("--cpu-concurrency", default="32,128", help="the cpu section's client counts")
     parser.add_argument("--load-paths", default="retrieve,route", help="the endpoints the load section measures")
     parser.add_argument("--route-queries", type=int, default=8)
@@ -546,7 +582,7 @@ def main() -> int:
         catalog_section(args, results)
     if "decoding" in sections:
         decoding_section(args, results)
-    if {"load", "overload", "cpu", "fuzz"} & set(sections):
+    if {"load", "overload", "cpu", "topology", "fuzz"} & set(sections):
         import ray
 
         ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
@@ -556,6 +592,8 @@ def main() -> int:
             overload_section(args, results)
         if "cpu" in sections:
             cpu_section(args, results)
+        if "topology" in sections:
+            topology_section(args, results)
         if "fuzz" in sections:
             fuzz_section(args, results)
         from ray import serve

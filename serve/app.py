@@ -15,6 +15,9 @@ Three deployments, one application (``build_app`` is its typed application build
   the gateway answers 503 with ``Retry-After``. ``check_health`` runs a real forward pass.
 - ``ToolRegistry``: the live tools (``serve/live.py``), one replica, optionally persisted to a file.
 
+With ``fuse_gateway: true`` the first two are one deployment, ``ToolRouter`` (``FusedRouter``): the
+FastAPI ingress inside each model replica, with admission control in the replica (``AdmittedModel``).
+
 Run it with ``toolfoundry serve --model-dir DIR`` (``serve/cli.py``), with ``serve run
 serve/configs/serve.yaml``, or deploy that YAML with ``serve deploy``: all three build the app with
 ``build_app``.
@@ -37,11 +40,13 @@ from serve.api import Gateway, GatewaySettings, make_api
 from serve.batching import EngineWorker
 from serve.engine import ApiError, RouteJob, ToolEngine, resolve_device
 from serve.live import Registry
+from serve.local import LocalModel
 from toolfoundry.config import ServeAppArgs, ServeConfig
 from toolfoundry.errors import InputError
 from toolfoundry.schema import Tool
 
 BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128]
+FUSED_MAX_ONGOING = 4096  # HTTP requests a fused replica takes (health checks and refusals included)
 LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000]
 
 
@@ -67,21 +72,26 @@ class GatewayMetrics:
 
 
 # ================================================================================ deployments
+def replica_worker(model_dir: str, dtype: str, options: dict) -> EngineWorker:
+    """The model of one replica: its engine on one thread, batched (``serve/batching.py``), with the
+    batch-size metric."""
+    from ray.serve.metrics import Histogram
+
+    engine = ToolEngine(model_dir, dtype, resolve_device(options["num_gpus"]),
+                        max_new_tokens=options["max_new_tokens"], max_text_tokens=options["max_text_tokens"],
+                        torch_threads=options.get("torch_threads"))
+    batch_size = Histogram("toolfoundry_batch_size", description="Requests per model batch.",
+                           boundaries=BATCH_SIZE_BUCKETS, tag_keys=("method",))
+    return EngineWorker(engine, options["max_batch_size"], options["batch_wait_timeout_s"],
+                        on_batch=lambda method, size: batch_size.observe(size, tags={"method": method}))
+
+
 @serve.deployment(name="ToolRetrieval", ray_actor_options={"num_cpus": 1})
 class ToolRetrieval:
     """The model replica: batched retrieval and routing, chat answers, a real health check."""
 
     def __init__(self, model_dir: str, dtype: str, options: dict):
-        from ray.serve.metrics import Histogram
-
-        engine = ToolEngine(model_dir, dtype, resolve_device(options["num_gpus"]),
-                            max_new_tokens=options["max_new_tokens"], max_text_tokens=options["max_text_tokens"],
-                            torch_threads=options.get("torch_threads"))
-        self.batch_size = Histogram("toolfoundry_batch_size", description="Requests per model batch.",
-                                    boundaries=BATCH_SIZE_BUCKETS, tag_keys=("method",))
-        # One thread runs the model and a batch starts whenever it is free (serve/batching.py).
-        self.worker = EngineWorker(engine, options["max_batch_size"], options["batch_wait_timeout_s"],
-                                   on_batch=lambda method, size: self.batch_size.observe(size, tags={"method": method}))
+        self.worker = replica_worker(model_dir, dtype, options)
         self.health_timeout_s = options.get("health_check_timeout_s", 30.0)
 
     async def info(self) -> dict:
@@ -116,6 +126,12 @@ class ToolRegistry(Registry):
     ``live_tools_path`` (written atomically) when one is given, so a restarted replica keeps them."""
 
 
+def overloaded(retry_after_s: float) -> ApiError:
+    wait = math.ceil(retry_after_s)
+    return ApiError(503, None, f"overloaded: every model replica is busy and the queue is full; retry after {wait} s",
+                    kind="overloaded_error", headers={"Retry-After": str(wait)})
+
+
 class HandleModel:
     """The gateway's view of the model deployment: ApiErrors come back as values and are raised here;
     Serve's back-pressure becomes 503 + Retry-After."""
@@ -128,10 +144,7 @@ class HandleModel:
         try:
             result = await getattr(self.handle, method).remote(*args)
         except BackPressureError as err:
-            wait = err.retry_after_s if err.retry_after_s is not None else self.retry_after_s
-            raise ApiError(503, None, "overloaded: every model replica is busy and the queue is full; retry after "
-                                      f"{math.ceil(wait)} s", kind="overloaded_error",
-                           headers={"Retry-After": str(math.ceil(wait))}) from None
+            raise overloaded(err.retry_after_s if err.retry_after_s is not None else self.retry_after_s) from None
         except DeploymentUnavailableError:
             raise ApiError(503, None, "the model deployment is not available yet; retry shortly",
                            kind="overloaded_error", headers={"Retry-After": str(self.retry_after_s)}) from None
@@ -181,6 +194,63 @@ class HttpGateway:
 
     def __serve_build_asgi_app__(self):
         return make_api(self.gateway)
+
+
+class AdmittedModel:
+    """In-replica admission control for the fused app: at most ``capacity`` model requests in the
+    replica (computing or queued for a batch); any beyond is answered 503 + ``Retry-After`` at once."""
+
+    def __init__(self, model: LocalModel, capacity: int, retry_after_s: int):
+        self.model, self.capacity, self.retry_after_s = model, capacity, retry_after_s
+        self.inflight = 0
+
+    async def _admit(self, method: str, *args):
+        if self.inflight >= self.capacity:
+            raise overloaded(self.retry_after_s)
+        self.inflight += 1
+        try:
+            return await getattr(self.model, method)(*args)
+        finally:
+            self.inflight -= 1
+
+    async def retrieve(self, query: str, k: int):
+        return await self._admit("retrieve", query, k)
+
+    async def route(self, job: RouteJob):
+        return await self._admit("route", job)
+
+    async def generate(self, messages: list, max_tokens):
+        return await self._admit("generate", messages, max_tokens)
+
+    async def check_tool(self, tool: Tool):
+        return await self._admit("check_tool", tool)
+
+
+@serve.deployment(name="ToolRouter", ray_actor_options={"num_cpus": 1})
+@serve.ingress()
+class FusedRouter:
+    """``fuse_gateway: true``: the FastAPI ingress and the model in one replica, with no hop between
+    them. Admission control moves into the replica (``AdmittedModel``), so that ``/healthz`` and
+    refusals never queue behind model work."""
+
+    def __init__(self, model_dir: str, dtype: str, options: dict, registry, settings: dict, retry_after_s: int,
+                 capacity: int):
+        self.worker = replica_worker(model_dir, dtype, options)
+        self.health_timeout_s = options.get("health_check_timeout_s", 30.0)
+        model = AdmittedModel(LocalModel(self.worker), capacity, retry_after_s)
+        self.gateway = Gateway(GatewaySettings(**settings), model, HandleRegistry(registry), metrics=GatewayMetrics())
+
+    def __serve_build_asgi_app__(self):
+        return make_api(self.gateway)
+
+    async def info(self) -> dict:
+        """The engine's description, and which replica process answered (for operators and tests)."""
+        return {**self.worker.engine.info(), "replica": str(serve.get_replica_context().replica_id),
+                "pid": os.getpid()}
+
+    async def check_health(self) -> None:
+        """Serve's periodic health check: one real forward pass (waits at most for the running batch)."""
+        await asyncio.wait_for(self.worker.health(), timeout=self.health_timeout_s)
 
 
 # ============================================================================= the builder
@@ -260,8 +330,16 @@ def build_app(args: ServeAppArgs) -> Application:
     engine_options = {k: getattr(args, k) for k in ("num_gpus", "max_new_tokens", "max_text_tokens", "torch_threads",
                                                     "max_batch_size", "batch_wait_timeout_s",
                                                     "health_check_timeout_s")}
-    model = ToolRetrieval.options(**model_deployment_options(args)).bind(args.model_dir, args.dtype, engine_options)
     registry = ToolRegistry.bind(args.live_tools_path)
+    options = model_deployment_options(args)
+    if args.fuse_gateway:
+        # Serve's own limits would make /healthz queue behind model work: the replica admits instead.
+        options.update(max_ongoing_requests=FUSED_MAX_ONGOING, max_queued_requests=-1)
+        options.pop("backpressure_config")
+        return FusedRouter.options(**options).bind(
+            args.model_dir, args.dtype, engine_options, registry, settings.__dict__, args.retry_after_s,
+            args.max_ongoing_requests + max(args.max_queued_requests, 0))
+    model = ToolRetrieval.options(**options).bind(args.model_dir, args.dtype, engine_options)
     return HttpGateway.options(num_replicas=args.gateway_replicas).bind(
         model, registry, settings.__dict__, args.retry_after_s)
 

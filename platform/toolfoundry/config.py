@@ -183,6 +183,9 @@ class ServeConfig(_Strict):
     num_gpus: float = Field(0.0, ge=0)  # per model replica; > 0 places the model on CUDA
     torch_threads: int | None = Field(None, ge=1)
     gateway_replicas: int = Field(1, ge=1)
+    # true: the HTTP ingress runs inside each model replica (no gateway hop; admission in the replica);
+    # serve/README.md says when to choose which
+    fuse_gateway: bool = False
     live_tools_path: str | None = None  # JSON file the live-tool registry persists to; None: memory only
     live_tools_refresh_s: float = Field(1.0, gt=0)
     health_check_period_s: float = Field(10.0, gt=0)
