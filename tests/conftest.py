@@ -90,3 +90,87 @@ def tiny_pipeline(ray_session, tmp_path_factory):
     cfg = tiny_pipeline_config(str(tmp_path_factory.mktemp("tiny_run")))
     report = run(cfg, shutdown=False)
     return cfg, report
+
+
+def burst_with_health(url: str, path: str, body: dict, n: int, headers: dict | None = None):
+    """``n`` concurrent POSTs of ``body`` to ``path``, with ``/healthz`` timed 5 times meanwhile:
+    (the answers, [(health status, seconds)])."""
+    import asyncio
+    import time
+
+    import httpx
+
+    async def burst():
+        async with httpx.AsyncClient(base_url=url, timeout=120, headers=headers or {}) as client:
+            async def health():
+                await asyncio.sleep(0.3)
+                times = []
+                for _ in range(5):
+                    t = time.perf_counter()
+                    r = await client.get("/healthz")
+                    times.append((r.status_code, time.perf_counter() - t))
+                    await asyncio.sleep(0.1)
+                return times
+
+            *answers, health_times = await asyncio.gather(*(client.post(path, json=body) for _ in range(n)), health())
+            return answers, health_times
+
+    return asyncio.run(burst())
+
+
+def assert_fast_refusals(answers, health_times, retry_after: str, min_ok: int) -> None:
+    """An overload burst's contract: every answer 200 or 503, at least one of each (``min_ok`` 200s), each
+    503 with ``Retry-After`` and an ``overloaded_error``; ``/healthz`` answered 200 throughout, well under
+    a second at the median (the slowest is allowed 3 s: CI machines can be oversubscribed)."""
+    codes = [r.status_code for r in answers]
+    assert set(codes) <= {200, 503} and codes.count(503) >= 1 and codes.count(200) >= min_ok, codes
+    for rejected in (r for r in answers if r.status_code == 503):
+        assert rejected.headers["retry-after"] == retry_after
+        assert rejected.json()["error"]["type"] == "overloaded_error"
+    seconds = sorted(s for _, s in health_times)
+    assert all(code == 200 for code, _ in health_times), health_times
+    assert seconds[len(seconds) // 2] < 1.0 and seconds[-1] < 3.0, health_times
+
+
+def kill_replica_under_load(url: str, handle, headers: dict | None = None, clients: int = 3):
+    """SIGKILL the one replica behind ``handle`` (a deployment with ``info() -> {"pid"}``) while
+    ``clients`` threads keep asking ``/v1/tools/retrieve``; wait until a new replica answers (at most
+    90 s). Returns (answers as (time, status, retry-after), killed_at, pids before, pids after)."""
+    import signal
+    import threading
+    import time
+
+    import httpx
+
+    def replica_pids() -> set[int]:  # one replica: info answers from it
+        try:
+            return {handle.info.remote().result(timeout_s=10)["pid"]}
+        except Exception:  # no replica yet
+            return set()
+
+    before = replica_pids()
+    assert len(before) == 1, before
+    answers: list[tuple[float, int, str | None]] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        with httpx.Client(base_url=url, timeout=60, headers=headers or {}) as http:
+            while not stop.is_set():
+                r = http.post("/v1/tools/retrieve", json={"query": "weather in Paris", "k": 2})
+                answers.append((time.time(), r.status_code, r.headers.get("retry-after")))
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    while len(answers) < 6:
+        time.sleep(0.05)
+    killed_at = time.time()
+    os.kill(next(iter(before)), signal.SIGKILL)
+    deadline = killed_at + 90
+    while time.time() < deadline and not any(t > killed_at + 1 and code == 200 and replica_pids() - before
+                                              for t, code, _ in answers[-3:]):
+        time.sleep(0.5)
+    stop.set()
+    for t in threads:
+        t.join(timeout=90)
+    return answers, killed_at, before, replica_pids()

@@ -7,13 +7,10 @@ answered by one deployment (``ToolRouter``), overload is still a fast 503 with `
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import httpx
 import pytest
 
-from conftest import ENUM_TOOLS, free_port
+from conftest import ENUM_TOOLS, assert_fast_refusals, burst_with_health, free_port, kill_replica_under_load
 
 APP = "test_serve_fused"
 
@@ -54,78 +51,20 @@ def test_one_deployment_answers_retrieve_and_runs_the_health_check(fused):
 def test_overload_in_the_replica_is_503_with_retry_after_and_healthz_does_not_wait(fused):
     body = {"query": "switch dark mode off", "tools": ENUM_TOOLS, "tool_choice": "required"}
 
-    async def burst():
-        async with httpx.AsyncClient(base_url=fused, timeout=120) as client:
-            async def health():
-                await asyncio.sleep(0.3)
-                times = []
-                for _ in range(5):
-                    t = time.perf_counter()
-                    r = await client.get("/healthz")
-                    times.append((r.status_code, time.perf_counter() - t))
-                    await asyncio.sleep(0.1)
-                return times
-
-            routes = [client.post("/v1/tools/route", json=body) for _ in range(12)]
-            *answers, health_times = await asyncio.gather(*routes, health())
-            return answers, health_times
-
-    answers, health_times = asyncio.run(burst())
-    codes = [r.status_code for r in answers]
+    answers, health_times = burst_with_health(fused, "/v1/tools/route", body, 12)
     # capacity is max_ongoing_requests + max_queued_requests = 3 model requests in the replica
-    assert set(codes) <= {200, 503} and codes.count(200) >= 3 and codes.count(503) >= 1, codes
-    rejected = next(r for r in answers if r.status_code == 503)
-    assert rejected.headers["retry-after"] == "2" and rejected.json()["error"]["type"] == "overloaded_error"
-    seconds = sorted(s for _, s in health_times)
-    assert all(code == 200 for code, _ in health_times) and seconds[len(seconds) // 2] < 1.0 and seconds[-1] < 3.0, \
-        health_times
+    assert_fast_refusals(answers, health_times, retry_after="2", min_ok=3)
 
 
 def test_a_killed_fused_replica_fails_only_its_in_flight_requests_and_is_replaced(fused):
     """SIGKILL the one replica while 3 clients keep asking. With no gateway to turn the replica's death
     into a 503, the requests it was holding get Serve's proxy's 500 (the trade-off ``serve/README.md``
     states); every other answer is 200 or 503, none hangs, and Serve's replacement answers."""
-    import os
-    import signal
-    import threading
-
     from ray import serve
 
     handle = serve.get_deployment_handle("ToolRouter", app_name=APP)
-
-    def replica_pids() -> set[int]:
-        try:
-            return {handle.info.remote().result(timeout_s=10)["pid"]}
-        except Exception:  # no replica yet
-            return set()
-
-    before = replica_pids()
-    assert len(before) == 1, before
-    answers: list[tuple[float, int]] = []
-    stop = threading.Event()
-
-    def client() -> None:
-        with httpx.Client(base_url=fused, timeout=60) as http:
-            while not stop.is_set():
-                r = http.post("/v1/tools/retrieve", json={"query": "weather in Paris", "k": 2})
-                answers.append((time.time(), r.status_code))
-
-    threads = [threading.Thread(target=client) for _ in range(3)]
-    for t in threads:
-        t.start()
-    while len(answers) < 6:
-        time.sleep(0.05)
-    killed_at = time.time()
-    os.kill(next(iter(before)), signal.SIGKILL)
-    deadline = killed_at + 90
-    while time.time() < deadline and not any(t > killed_at + 1 and code == 200 and replica_pids() - before
-                                              for t, code in answers[-3:]):
-        time.sleep(0.5)
-    stop.set()
-    for t in threads:
-        t.join(timeout=90)
-    codes = [code for _, code in answers]
-    assert set(codes) <= {200, 500, 503} and codes.count(500) <= len(threads), codes
-    after = replica_pids()
+    answers, killed_at, before, after = kill_replica_under_load(fused, handle, clients=3)
+    codes = [code for _, code, _ in answers]
+    assert set(codes) <= {200, 500, 503} and codes.count(500) <= 3, codes
     assert len(after) == 1 and after.isdisjoint(before), (before, after)
-    assert any(t > killed_at and code == 200 for t, code in answers)
+    assert any(t > killed_at and code == 200 for t, code, _ in answers)
