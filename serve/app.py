@@ -86,9 +86,9 @@ def replica_worker(model_dir: str, dtype: str, options: dict) -> EngineWorker:
                         on_batch=lambda method, size: batch_size.observe(size, tags={"method": method}))
 
 
-@serve.deployment(name="ToolRetrieval", ray_actor_options={"num_cpus": 1})
-class ToolRetrieval:
-    """The model replica: batched retrieval and routing, chat answers, a real health check."""
+class ModelReplica:
+    """What every model replica has: its batched engine (``replica_worker``), ``info`` and a health
+    check that runs a real forward pass."""
 
     def __init__(self, model_dir: str, dtype: str, options: dict):
         self.worker = replica_worker(model_dir, dtype, options)
@@ -98,6 +98,15 @@ class ToolRetrieval:
         """The engine's description, and which replica process answered (for operators and tests)."""
         return {**self.worker.engine.info(), "replica": str(serve.get_replica_context().replica_id),
                 "pid": os.getpid()}
+
+    async def check_health(self) -> None:
+        """Serve's periodic health check: one real forward pass (waits at most for the running batch)."""
+        await asyncio.wait_for(self.worker.health(), timeout=self.health_timeout_s)
+
+
+@serve.deployment(name="ToolRetrieval", ray_actor_options={"num_cpus": 1})
+class ToolRetrieval(ModelReplica):
+    """The model replica behind the gateway: batched retrieval and routing, chat answers."""
 
     async def retrieve(self, query: str, k: int):
         return await self.worker.retrieve(query, k)
@@ -113,10 +122,6 @@ class ToolRetrieval:
 
     async def check_tool(self, tool: Tool):
         return await self.worker.check_tool(tool)
-
-    async def check_health(self) -> None:
-        """Serve's periodic health check: one real forward pass (waits at most for the running batch)."""
-        await asyncio.wait_for(self.worker.health(), timeout=self.health_timeout_s)
 
 
 @serve.deployment(name="ToolRegistry", num_replicas=1, max_ongoing_requests=1000, ray_actor_options={"num_cpus": 0},
@@ -198,14 +203,15 @@ class HttpGateway:
 
 class AdmittedModel:
     """In-replica admission control for the fused app: at most ``capacity`` model requests in the
-    replica (computing or queued for a batch); any beyond is answered 503 + ``Retry-After`` at once."""
+    replica (computing or queued for a batch; None: no limit); any beyond is answered 503 +
+    ``Retry-After`` at once."""
 
-    def __init__(self, model: LocalModel, capacity: int, retry_after_s: int):
+    def __init__(self, model: LocalModel, capacity: int | None, retry_after_s: int):
         self.model, self.capacity, self.retry_after_s = model, capacity, retry_after_s
         self.inflight = 0
 
     async def _admit(self, method: str, *args):
-        if self.inflight >= self.capacity:
+        if self.capacity is not None and self.inflight >= self.capacity:
             raise overloaded(self.retry_after_s)
         self.inflight += 1
         try:
@@ -228,29 +234,19 @@ class AdmittedModel:
 
 @serve.deployment(name="ToolRouter", ray_actor_options={"num_cpus": 1})
 @serve.ingress()
-class FusedRouter:
+class FusedRouter(ModelReplica):
     """``fuse_gateway: true``: the FastAPI ingress and the model in one replica, with no hop between
     them. Admission control moves into the replica (``AdmittedModel``), so that ``/healthz`` and
     refusals never queue behind model work."""
 
     def __init__(self, model_dir: str, dtype: str, options: dict, registry, settings: dict, retry_after_s: int,
-                 capacity: int):
-        self.worker = replica_worker(model_dir, dtype, options)
-        self.health_timeout_s = options.get("health_check_timeout_s", 30.0)
+                 capacity: int | None):
+        super().__init__(model_dir, dtype, options)
         model = AdmittedModel(LocalModel(self.worker), capacity, retry_after_s)
         self.gateway = Gateway(GatewaySettings(**settings), model, HandleRegistry(registry), metrics=GatewayMetrics())
 
     def __serve_build_asgi_app__(self):
         return make_api(self.gateway)
-
-    async def info(self) -> dict:
-        """The engine's description, and which replica process answered (for operators and tests)."""
-        return {**self.worker.engine.info(), "replica": str(serve.get_replica_context().replica_id),
-                "pid": os.getpid()}
-
-    async def check_health(self) -> None:
-        """Serve's periodic health check: one real forward pass (waits at most for the running batch)."""
-        await asyncio.wait_for(self.worker.health(), timeout=self.health_timeout_s)
 
 
 # ============================================================================= the builder
@@ -338,7 +334,7 @@ def build_app(args: ServeAppArgs) -> Application:
         options.pop("backpressure_config")
         return FusedRouter.options(**options).bind(
             args.model_dir, args.dtype, engine_options, registry, settings.__dict__, args.retry_after_s,
-            args.max_ongoing_requests + max(args.max_queued_requests, 0))
+            None if args.max_queued_requests == -1 else args.max_ongoing_requests + args.max_queued_requests)
     model = ToolRetrieval.options(**options).bind(args.model_dir, args.dtype, engine_options)
     return HttpGateway.options(num_replicas=args.gateway_replicas).bind(
         model, registry, settings.__dict__, args.retry_after_s)

@@ -7,6 +7,8 @@ answered by one deployment (``ToolRouter``), overload is still a fast 503 with `
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -68,3 +70,32 @@ def test_a_killed_fused_replica_fails_only_its_in_flight_requests_and_is_replace
     assert set(codes) <= {200, 500, 503} and codes.count(500) <= 3, codes
     assert len(after) == 1 and after.isdisjoint(before), (before, after)
     assert any(t > killed_at and code == 200 for t, code, _ in answers)
+
+
+def test_admission_counts_model_requests_in_the_replica_and_none_means_no_limit():
+    from serve.app import AdmittedModel
+    from serve.engine import ApiError
+
+    class Held:
+        def __init__(self):
+            self.release = asyncio.Event()
+
+        async def retrieve(self, query, k):
+            await self.release.wait()
+            return [query] * k
+
+    async def main(capacity):
+        model = Held()
+        admitted = AdmittedModel(model, capacity, retry_after_s=3)
+        calls = [asyncio.ensure_future(admitted.retrieve(f"q{i}", 1)) for i in range(4)]
+        await asyncio.sleep(0.01)
+        model.release.set()
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        after = await admitted.retrieve("again", 2)  # the slots are free again
+        return results, after
+
+    results, after = asyncio.run(main(2))
+    assert results[:2] == [["q0"], ["q1"]] and after == ["again", "again"]
+    assert all(isinstance(r, ApiError) and r.status == 503 and r.headers == {"Retry-After": "3"} for r in results[2:])
+    results, _ = asyncio.run(main(None))
+    assert results == [["q0"], ["q1"], ["q2"], ["q3"]]
