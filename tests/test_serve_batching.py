@@ -85,7 +85,7 @@ def test_a_failing_batch_fails_its_callers_and_the_next_batch_still_runs(pool):
 
 
 def test_a_cancelled_caller_is_dropped_from_its_batch(pool):
-    model = SlowModel(0.05)
+    model = SlowModel(0.3)  # "first" holds the model thread well past the cancellation
     batcher = Batcher(model, pool, max_batch_size=8, wait_s=0.0)
 
     async def main():
