@@ -31,6 +31,8 @@ def fused(ray_session, tmp_path_factory):
     model_dir = prepare_initial_model("tiny-random", Catalog.from_tools(generate_tools(12, seed=0)),
                                       str(root / "model"))
     cfg = ServeConfig(port=free_port(), fuse_gateway=True, max_ongoing_requests=2, max_queued_requests=1,
+                      autoscaling={"min_replicas": 1, "max_replicas": 2, "target_ongoing_requests": 2,
+                                   "upscale_delay_s": 3600, "downscale_delay_s": 3600},
                       retry_after_s=2, max_batch_size=4, max_new_tokens=48, max_text_tokens=8,
                       health_check_period_s=2)
     url = start(model_dir, cfg, "float32", name=APP)
@@ -38,15 +40,22 @@ def fused(ray_session, tmp_path_factory):
     serve.shutdown()
 
 
-def test_one_deployment_answers_retrieve_and_runs_the_health_check(fused):
+def test_one_deployment_answers_retrieve_with_autoscaling_and_runs_the_health_check(fused):
     from ray import serve
 
     with httpx.Client(base_url=fused, timeout=120) as client:
         r = client.post("/v1/tools/retrieve", json={"query": "weather in Paris", "k": 3})
         assert r.status_code == 200 and len(r.json()["tools"]) == 3
         assert client.get("/v1/models").json()["data"][0]["id"] == "model"
-    status = serve.status().applications[APP].deployments
-    assert set(status) == {"ToolRouter", "ToolRegistry"}
+    from ray.serve.context import _get_global_client
+    from ray.serve.schema import ServeInstanceDetails
+
+    details = ServeInstanceDetails(**_get_global_client().get_serve_details())
+    assert set(details.applications[APP].deployments) == {"ToolRouter", "ToolRegistry"}
+    config = details.applications[APP].deployments["ToolRouter"].deployment_config
+    assert (config.autoscaling_config["min_replicas"], config.autoscaling_config["max_replicas"]) == (1, 2)
+    # Serve's own limit only bounds HTTP requests; the model's admission is the replica's (2 + 1)
+    assert config.max_ongoing_requests == 4096 and config.max_queued_requests == -1
     serve.get_deployment_handle("ToolRouter", app_name=APP).check_health.remote().result(timeout_s=60)
 
 
