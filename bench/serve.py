@@ -25,7 +25,7 @@ Every comparison is measured in the same run against its baseline and printed as
   model replica), each deployed fresh and measured at 32 then 128 clients, ``--repeats`` rounds in
   alternating order: peak, overload throughput and its ratio, 503 p99, slowest ``/healthz``;
 - ``engine`` (in-process, the replica's ``ToolEngine``): retrieve throughput at batch sizes 1 / 4 / 16 /
-  32 on the same queries (what ``@serve.batch`` can buy on this device, without HTTP or Ray in the way),
+  32 on the same queries (what the replica's batching can buy on this device, without HTTP or Ray in the way),
   and route latency one request at a time;
 - ``catalog`` (in-process, one thread): top-5 retrieval by one forward + masked top-k against trie beam
   search (5 beams) on the same queries, at 200 and at 47k tools: ms/query, same-top-5 rate, ratios;
