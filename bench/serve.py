@@ -223,14 +223,21 @@ def overload_section(args, results: dict) -> None:
     results["overload"] = row
 
 
-def scrape_metrics() -> dict:
-    """The toolfoundry metrics as Prometheus scrapes them from this node's Ray metrics agent."""
+def metrics_text() -> tuple[int, str]:
+    """(port, the Prometheus text) of this node's Ray metrics agent."""
     import httpx
     import ray
 
     port = ray._private.worker.global_worker.node.metrics_export_port
+    return port, httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+
+
+def scrape_metrics() -> dict:
+    """The toolfoundry metrics as Prometheus scrapes them from this node's Ray metrics agent."""
+    import httpx
+
     try:
-        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+        port, text = metrics_text()
     except httpx.HTTPError as err:
         return {"error": str(err)}
     names = sorted({line.split("{")[0].split(" ")[0] for line in text.splitlines()
@@ -241,12 +248,8 @@ def scrape_metrics() -> dict:
 
 def batch_totals() -> dict[str, float]:
     """``{"sum": .., "count": ..}`` of the replica's batch-size histogram (all methods), as exported."""
-    import httpx
-    import ray
-
-    port = ray._private.worker.global_worker.node.metrics_export_port
     totals = {"sum": 0.0, "count": 0.0}
-    for line in httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text.splitlines():
+    for line in metrics_text()[1].splitlines():
         for key in totals:
             if line.startswith(f"ray_toolfoundry_batch_size_{key}{{"):
                 totals[key] += float(line.rsplit(" ", 1)[1])

@@ -16,7 +16,7 @@ Three deployments, one application (``build_app`` is its typed application build
 - ``ToolRegistry``: the live tools (``serve/live.py``), one replica, optionally persisted to a file.
 
 With ``fuse_gateway: true`` the first two are one deployment, ``ToolRouter`` (``FusedRouter``): the
-FastAPI ingress inside each model replica, with admission control in the replica (``AdmittedModel``).
+FastAPI ingress inside each model replica, with admission control in the replica (``LocalModel``).
 
 Run it with ``toolfoundry serve --model-dir DIR`` (``serve/cli.py``), with ``serve run
 serve/configs/serve.yaml``, or deploy that YAML with ``serve deploy``: all three build the app with
@@ -28,7 +28,6 @@ serve/configs/serve.yaml``, or deploy that YAML with ``serve deploy``: all three
 import asyncio
 import hashlib
 import ipaddress
-import math
 import os
 
 from ray import serve
@@ -38,7 +37,7 @@ from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 
 from serve.api import Gateway, GatewaySettings, make_api
 from serve.batching import EngineWorker
-from serve.engine import ApiError, RouteJob, ToolEngine, resolve_device
+from serve.engine import ApiError, RouteJob, ToolEngine, overloaded, resolve_device
 from serve.live import Registry
 from serve.local import LocalModel
 from toolfoundry.config import ServeAppArgs, ServeConfig
@@ -131,12 +130,6 @@ class ToolRegistry(Registry):
     ``live_tools_path`` (written atomically) when one is given, so a restarted replica keeps them."""
 
 
-def overloaded(retry_after_s: float) -> ApiError:
-    wait = math.ceil(retry_after_s)
-    return ApiError(503, None, f"overloaded: every model replica is busy and the queue is full; retry after {wait} s",
-                    kind="overloaded_error", headers={"Retry-After": str(wait)})
-
-
 class HandleModel:
     """The gateway's view of the model deployment: ApiErrors come back as values and are raised here;
     Serve's back-pressure becomes 503 + Retry-After."""
@@ -201,48 +194,17 @@ class HttpGateway:
         return make_api(self.gateway)
 
 
-class AdmittedModel:
-    """In-replica admission control for the fused app: at most ``capacity`` model requests in the
-    replica (computing or queued for a batch; None: no limit); any beyond is answered 503 +
-    ``Retry-After`` at once."""
-
-    def __init__(self, model: LocalModel, capacity: int | None, retry_after_s: int):
-        self.model, self.capacity, self.retry_after_s = model, capacity, retry_after_s
-        self.inflight = 0
-
-    async def _admit(self, method: str, *args):
-        if self.capacity is not None and self.inflight >= self.capacity:
-            raise overloaded(self.retry_after_s)
-        self.inflight += 1
-        try:
-            return await getattr(self.model, method)(*args)
-        finally:
-            self.inflight -= 1
-
-    async def retrieve(self, query: str, k: int):
-        return await self._admit("retrieve", query, k)
-
-    async def route(self, job: RouteJob):
-        return await self._admit("route", job)
-
-    async def generate(self, messages: list, max_tokens):
-        return await self._admit("generate", messages, max_tokens)
-
-    async def check_tool(self, tool: Tool):
-        return await self._admit("check_tool", tool)
-
-
 @serve.deployment(name="ToolRouter", ray_actor_options={"num_cpus": 1})
 @serve.ingress()
 class FusedRouter(ModelReplica):
     """``fuse_gateway: true``: the FastAPI ingress and the model in one replica, with no hop between
-    them. Admission control moves into the replica (``AdmittedModel``), so that ``/healthz`` and
-    refusals never queue behind model work."""
+    them. Admission control moves into the replica (``LocalModel``'s ``capacity``), so that
+    ``/healthz`` and refusals never queue behind model work."""
 
     def __init__(self, model_dir: str, dtype: str, options: dict, registry, settings: dict, retry_after_s: int,
                  capacity: int | None):
         super().__init__(model_dir, dtype, options)
-        model = AdmittedModel(LocalModel(self.worker), capacity, retry_after_s)
+        model = LocalModel(self.worker, capacity, retry_after_s)
         self.gateway = Gateway(GatewaySettings(**settings), model, HandleRegistry(registry), metrics=GatewayMetrics())
 
     def __serve_build_asgi_app__(self):

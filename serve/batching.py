@@ -108,7 +108,7 @@ class EngineWorker:
             return None if on_batch is None else (lambda size: on_batch(method, size))
 
         self._retrieve = Batcher(engine.retrieve, self.pool, max_batch_size, wait_s, observer("retrieve"))
-        self._route = Batcher(engine.route, self.pool, min(max_batch_size, ROUTE_BATCH_SIZE), wait_s, observer("route"))
+        self._route = Batcher(engine.route, self.pool, ROUTE_BATCH_SIZE, wait_s, observer("route"))
 
     async def run(self, fn: Callable, *args) -> Any:
         """``fn(*args)`` on the model thread (between batches)."""

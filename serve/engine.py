@@ -20,6 +20,7 @@ through Ray, so that one bad request does not fail the batch it was part of.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -48,6 +49,13 @@ class ApiError(Exception):
     def body(self) -> dict:
         """The OpenAI error shape, which the ``openai`` client turns into its exceptions."""
         return {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.status}}
+
+
+def overloaded(retry_after_s: float) -> ApiError:
+    """The 503 + ``Retry-After`` every refusal for overload gets."""
+    wait = math.ceil(retry_after_s)
+    return ApiError(503, None, f"overloaded: every model replica is busy and the queue is full; retry after {wait} s",
+                    kind="overloaded_error", headers={"Retry-After": str(wait)})
 
 
 def input_error(err: InputError, status: int = 422) -> ApiError:

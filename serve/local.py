@@ -9,17 +9,32 @@ from __future__ import annotations
 
 from serve.api import Gateway, GatewaySettings, make_api
 from serve.batching import EngineWorker
-from serve.engine import ApiError, RouteJob, ToolEngine, resolve_device
+from serve.engine import ApiError, RouteJob, ToolEngine, overloaded, resolve_device
 from serve.live import Registry
 from toolfoundry.config import ServeAppArgs
 from toolfoundry.schema import Tool
 
 
 class LocalModel:
-    """The gateway's view of an in-process :class:`EngineWorker`: ``ApiError`` values are raised."""
+    """The gateway's view of an in-process :class:`EngineWorker`: ``ApiError`` values are raised.
 
-    def __init__(self, worker: EngineWorker):
-        self.worker = worker
+    ``capacity`` (None: no limit) is admission control in the process: at most that many model
+    requests at once, computing or queued for a batch; any beyond is refused at once with
+    :func:`~serve.engine.overloaded` (503 + ``Retry-After: retry_after_s``). The fused Serve replica
+    uses it; ``local_api`` does not."""
+
+    def __init__(self, worker: EngineWorker, capacity: int | None = None, retry_after_s: int = 1):
+        self.worker, self.capacity, self.retry_after_s = worker, capacity, retry_after_s
+        self.inflight = 0
+
+    async def _call(self, method: str, *args):
+        if self.capacity is not None and self.inflight >= self.capacity:
+            raise overloaded(self.retry_after_s)
+        self.inflight += 1
+        try:
+            return await getattr(self.worker, method)(*args)
+        finally:
+            self.inflight -= 1
 
     @staticmethod
     def _raise(result):
@@ -28,16 +43,16 @@ class LocalModel:
         return result
 
     async def retrieve(self, query: str, k: int):
-        return self._raise(await self.worker.retrieve(query, k))
+        return self._raise(await self._call("retrieve", query, k))
 
     async def route(self, job: RouteJob):
-        return self._raise(await self.worker.route(job))
+        return self._raise(await self._call("route", job))
 
     async def generate(self, messages: list, max_tokens):
-        return self._raise(await self.worker.generate(messages, max_tokens))
+        return self._raise(await self._call("generate", messages, max_tokens))
 
     async def check_tool(self, tool: Tool):
-        return await self.worker.check_tool(tool)  # None, or the ApiError the gateway reports
+        return await self._call("check_tool", tool)  # None, or the ApiError the gateway reports
 
 
 def local_api(args: ServeAppArgs, engine: ToolEngine | None = None):

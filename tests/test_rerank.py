@@ -116,8 +116,9 @@ def test_a_model_directory_retrieves_with_its_saved_pipeline(tmp_path):
     assert [len(row) for row in hits] == [3, 3]
     assert all(h.name == {t.id: t.name for t in tools}[h.id] for row in hits for h in row)
     assert [[h.id for h in row] for row in hits] == pipeline.search([tools[0].description, tools[5].description], 3)
-    (model_dir / RETRIEVER_FILE).write_text('{"kind": "bm25"}')
-    with pytest.raises(InputError, match="kind"):
-        load_pipeline(str(model_dir), tools)
+    for text in ('{"kind": "bm25"}', '{"kind": "dense+rer'):  # another kind; a truncated file
+        (model_dir / RETRIEVER_FILE).write_text(text)
+        with pytest.raises(InputError, match="kind"):
+            load_pipeline(str(model_dir), tools)
     with pytest.raises(InputError, match="encoder_dir"):
         save_pipeline(str(model_dir), str(tmp_path / "missing"))

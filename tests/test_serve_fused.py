@@ -82,8 +82,8 @@ def test_a_killed_fused_replica_fails_only_its_in_flight_requests_and_is_replace
 
 
 def test_admission_counts_model_requests_in_the_replica_and_none_means_no_limit():
-    from serve.app import AdmittedModel
     from serve.engine import ApiError
+    from serve.local import LocalModel
 
     class Held:
         def __init__(self):
@@ -94,8 +94,8 @@ def test_admission_counts_model_requests_in_the_replica_and_none_means_no_limit(
             return [query] * k
 
     async def main(capacity):
-        model = Held()
-        admitted = AdmittedModel(model, capacity, retry_after_s=3)
+        model = Held()  # stands in for the EngineWorker
+        admitted = LocalModel(model, capacity, retry_after_s=3)
         calls = [asyncio.ensure_future(admitted.retrieve(f"q{i}", 1)) for i in range(4)]
         await asyncio.sleep(0.01)
         model.release.set()

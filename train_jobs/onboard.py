@@ -61,6 +61,7 @@ DENSE_SYSTEM = "minilm-ft (synthesized queries)"
 RERANK_SYSTEM = "minilm-ft + LM rerank"
 RERANK_ZERO_SHOT_SYSTEM = "minilm + LM rerank"  # without --dense-epochs
 SERVE_RETRIEVERS = ("toolgen", "dense-rerank")
+TOOLGEN_SYSTEM = "toolgen (onboarded)"
 CATALOG_FORMATS = ("openai", "mcp", "toolbench", "metatool", "beir", "bfcl")
 EVAL_METRICS = ["acc@1", "ndcg@1", "ndcg@3", "ndcg@5", "recall@5", "hallucination_rate", "latency_ms_per_query"]
 
@@ -261,7 +262,7 @@ def evaluate(model_dir: str, tools_uri: str, sets: dict[str, list], out_dir: str
     tools = tools_from_table(read_table(tools_uri, TOOL_SCHEMA))
     index_seconds = {}
     t0 = time.perf_counter()
-    systems = [ToolGenSystem(model_dir, batch_size, name="toolgen (onboarded)", dtype=dtype)]
+    systems = [ToolGenSystem(model_dir, batch_size, name=TOOLGEN_SYSTEM, dtype=dtype)]
     index_seconds[systems[0].name] = time.perf_counter() - t0
     makers = [lambda: BM25Retriever(tools), lambda: DenseRetriever(tools)]
     if dense_dir:
@@ -322,7 +323,7 @@ def report_markdown(summary: dict, eval_md: str) -> str:
              f"Catalog `{summary['catalog']}` ({summary['format']}): **{summary['tools']} tools** "
              f"({held}). Model: `{summary['model_dir']}`, ready for "
              f"`toolfoundry serve --model-dir {summary['model_dir']}`; it retrieves with "
-             f"{summary.get('serve_retriever', 'toolgen (onboarded)')}.", "",
+             f"{summary.get('serve_retriever', TOOLGEN_SYSTEM)}.", "",
              "## Steps", "", "| step | seconds | |", "|---|---:|---|"]
     for s in summary["steps"]:
         lines.append(f"| {s['step']} | {s['seconds']:.0f} | {s['note']} |")
@@ -519,7 +520,7 @@ def run(catalog: str, out: str, *, fmt: str | None = None, recipe: str = "toolge
             "quarantined_records": ingested["quarantined"],
             "ingest_quarantine_reasons": ingested["quarantine_reasons"], "model_dir": model_dir,
             "serve": f"toolfoundry serve --model-dir {model_dir}", "recipe": recipe_file,
-            "serve_retriever": "toolgen (onboarded)" if serve_retriever == "toolgen" else
+            "serve_retriever": TOOLGEN_SYSTEM if serve_retriever == "toolgen" else
             RERANK_SYSTEM if dense else RERANK_ZERO_SHOT_SYSTEM,
             "queries": {k: queries[k] for k in ("candidates", "accepted", "acceptance_rate", "generators",
                                                  "per_tool", "split", "quarantine_reasons")},

@@ -153,9 +153,9 @@ class ServeConfig(_Strict):
 
     A replica batches what it holds (``serve/batching.py``), so ``max_ongoing_requests`` should be a
     few times ``max_batch_size``: one batch computes while the next fills inside the replica. Requests
-    queued in front of a full replica cost probes and retries instead; at 128 clients on one CPU
-    replica, 32 ongoing + 32 queued kept 0.34 of the peak, 64 + 8 kept about 0.7
-    (``bench/results/serve-dynamic-batching/``).
+    queued in front of a full replica get in only through Serve's probes and retries; at 128 clients
+    on one CPU replica, 32 ongoing + 32 queued left batches of 4 requests on average, and 64 + 32
+    batches of 8.8 (``bench/results/serve-dynamic-batching/``).
     """
 
     num_replicas: int = Field(1, ge=1)

@@ -15,7 +15,6 @@ candidate documents again.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections import OrderedDict
@@ -248,13 +247,14 @@ def build_reranked(tools, encoder_dir: str | None = None, *, reranker: str = "em
 def load_pipeline(model_dir: str, tools, *, dtype: str = "auto", device: str = "cpu") -> RerankedRetriever | None:
     """The retriever ``model_dir/retriever.json`` describes over ``tools`` (the model's catalog), or
     None when the model directory has none (it retrieves with its tool tokens)."""
-    path = os.path.join(model_dir, RETRIEVER_FILE)
-    if not os.path.isfile(path):
+    from toolfoundry import storage
+
+    if not storage.file_exists(model_dir, RETRIEVER_FILE):
         return None
-    with open(path, encoding="utf-8") as handle:
-        spec = json.load(handle)
-    if spec.get("kind") != "dense+rerank":
-        raise InputError(f"{path}: kind", repr(spec.get("kind")), "'dense+rerank' (written by save_pipeline)")
+    spec = storage.read_json(model_dir, RETRIEVER_FILE)
+    if not isinstance(spec, dict) or spec.get("kind") != "dense+rerank":
+        raise InputError(os.path.join(model_dir, RETRIEVER_FILE), "not a retriever spec (unreadable, or another kind)",
+                         "the JSON save_pipeline writes, with kind 'dense+rerank'")
     encoder = os.path.join(model_dir, spec["encoder"]) if spec.get("encoder") else None
     return build_reranked(tools, encoder, reranker=spec.get("reranker", "embedded"),
                           depth=int(spec.get("depth", DEFAULT_DEPTH)), weight=float(spec.get("weight", DEFAULT_WEIGHT)),
