@@ -145,6 +145,7 @@ class Routed:
     observation: Any = None
     timings: dict[str, float] = field(default_factory=dict)
     problem: str | None = None  # why not valid: TRUNCATED, or the first schema error
+    relevance: float | None = None  # the relevance gate's best cosine, when the router has a gate
 
     @property
     def is_call(self) -> bool:
@@ -172,8 +173,10 @@ def validate_arguments(tool: Tool, arguments: dict) -> str | None:
 class Router:
     """Rank, select and call with one causal LM (any HF model; best when tuned by a GenTool recipe)."""
 
-    def __init__(self, model, tokenizer, catalog=None, *, max_new_tokens: int = 160, rank: bool = True):
+    def __init__(self, model, tokenizer, catalog=None, *, max_new_tokens: int = 160, rank: bool = True,
+                 gate=None):
         self.model = model.eval()
+        self.gate = gate  # a toolfoundry.relevance.RelevanceGate: it, not the model, decides whether to call
         self.tokenizer = tokenizer
         self.encoder = ChatEncoder(tokenizer)
         self.catalog = catalog
@@ -278,12 +281,25 @@ class Router:
 
         ``fallback=False`` leaves ``generate_response`` out: the model must call one of the candidates
         (OpenAI's ``tool_choice="required"`` or a named function). A call cut by ``max_new_tokens`` is
-        returned as ``generate_response`` with ``valid=False``."""
+        returned as ``generate_response`` with ``valid=False``.
+
+        With a relevance gate, the gate decides whether to call (when ``fallback`` allows not calling):
+        below its threshold the answer is ``generate_response`` and nothing is decoded; above it the
+        model must call one of the candidates."""
         t0 = time.perf_counter()
         if not query or not query.strip():
             raise InputError("query", "empty", "the user's request as text")
         if candidates is None:
             candidates = self.retrieve(query, k)
+        relevance = None
+        if self.gate is not None and fallback:
+            candidates = [t for t in candidates if t.name != GENERATE_RESPONSE]
+            admitted, relevance = self.gate.admits(query, candidates)
+            if not admitted:
+                names = [t.name for t in candidates] + [GENERATE_RESPONSE]
+                return Routed(query, [], GENERATE_RESPONSE, {}, prompts.call_text({"name": GENERATE_RESPONSE}), True,
+                              names, timings={"total_s": time.perf_counter() - t0}, relevance=relevance)
+            fallback = False
         cands = prompts.ensure_generate_response(list(candidates)) if fallback else list(candidates)
         if not cands:
             raise InputError("tools", "no candidate tools", "at least one tool when generate_response is excluded")
@@ -318,7 +334,7 @@ class Router:
         tool = by_name.get(call["name"])  # None only for a cut call when generate_response is no candidate
         problem = validate_arguments(tool, call["arguments"]) if finished and tool else TRUNCATED
         routed = Routed(query, ranking, call["name"], call["arguments"], text, problem is None, names,
-                        timings=timings, problem=problem)
+                        timings=timings, problem=problem, relevance=relevance)
         if execute and routed.is_call and routed.valid:
             routed.observation = run_tool(tool, routed.arguments)
         routed.timings["total_s"] = time.perf_counter() - t0
