@@ -132,6 +132,9 @@ class RouteResponse(BaseModel):
                          "max_new_tokens; invalid_arguments: complete JSON that fails its schema.")
     tool_call: Optional[ToolCall]
     observation: Any = None
+    relevance: Optional[float] = Field(None, description="With a relevance gate (relevance_threshold): the best cosine "
+                                                         "of the query with a candidate; below the threshold nothing "
+                                                         "is called.")
     timings_ms: dict[str, float]
 
 
@@ -377,7 +380,8 @@ class Gateway:
                 "selected": out["name"], "arguments": out["arguments"], "valid": out["valid"],
                 "finish_reason": finish_reason(out),
                 "tool_call": {"name": out["name"], "arguments": out["arguments"]} if call else None,
-                "observation": out["observation"], "timings_ms": out["timings_ms"]}
+                "observation": out["observation"], "relevance": out.get("relevance"),
+                "timings_ms": out["timings_ms"]}
 
     def models(self) -> dict:
         return {"object": "list", "data": [self._model_card()]}

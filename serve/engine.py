@@ -145,7 +145,8 @@ class ToolEngine:
     """One model for retrieval (its catalog), routing and chat; not thread-safe: call from one thread."""
 
     def __init__(self, source: str, dtype: str = "auto", device: str = "cpu", max_new_tokens: int = 160,
-                 max_text_tokens: int = 128, torch_threads: int | None = None):
+                 max_text_tokens: int = 128, torch_threads: int | None = None,
+                 relevance_threshold: float | None = None):
         from toolfoundry.modeling import resolve_dtype
 
         if torch_threads:
@@ -154,6 +155,10 @@ class ToolEngine:
         self.dtype = resolve_dtype(dtype, device)  # an unknown dtype fails here, naming it
         self.router = ServingRouter.from_pretrained(source, self.dtype, device=device, max_new_tokens=max_new_tokens)
         self.model, self.tokenizer = self.router.model, self.router.tokenizer
+        if relevance_threshold is not None:
+            from toolfoundry.relevance import RelevanceGate
+
+            self.router.gate = RelevanceGate(relevance_threshold)
         self.catalog = self.router.catalog
         self.retriever = None
         if self.catalog is not None:
@@ -271,6 +276,7 @@ class ToolEngine:
                 "arguments": routed.arguments,
                 "valid": routed.valid,
                 "observation": routed.observation,
+                "relevance": None if routed.relevance is None else round(routed.relevance, 6),
                 "timings_ms": timings,
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": self.count_tokens(routed.text),

@@ -297,3 +297,30 @@ def test_wait_for_signal_returns_on_sigterm():
 
     threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()
     assert wait_for_signal() == "SIGTERM"
+
+
+def test_relevance_threshold_gates_routes_and_reports_the_relevance(model_dir):
+    from serve.engine import ToolEngine
+    from serve.local import local_api
+    from toolfoundry.config import ServeAppArgs
+
+    args = ServeAppArgs(model_dir=model_dir, auth="off", max_new_tokens=48, max_text_tokens=8,
+                        relevance_threshold=0.34)
+    gated = ToolEngine(model_dir, "float32", "cpu", max_new_tokens=48, max_text_tokens=8, torch_threads=1,
+                       relevance_threshold=args.relevance_threshold)
+    app = local_api(args, gated)
+    weather = {"type": "function", "function": {"name": "get_weather", "description": "Current weather of a city.",
+                                                "parameters": {"type": "object", "properties": {
+                                                    "city": {"type": "string", "enum": ["Lisbon", "Paris"]}},
+                                                    "required": ["city"]}}}
+    off = call(app, "POST", "/v1/tools/route", {"query": "Write a haiku about my grandmother's garden.",
+                                                "tools": [weather]}, token=None).json()
+    assert off["finish_reason"] == "no_call" and off["tool_call"] is None and off["relevance"] < 0.34
+    on = call(app, "POST", "/v1/tools/route", {"query": "What's the weather like in Lisbon right now?",
+                                               "tools": [weather]}, token=None).json()
+    # above the threshold the (random) model must call: the gate, not the model, decided to
+    assert on["selected"] == "get_weather" and on["relevance"] >= 0.34
+    with pytest.raises(InputError, match="relevance_threshold"):
+        from toolfoundry.config import parse_config
+
+        parse_config(ServeAppArgs, {"model_dir": model_dir, "relevance_threshold": 2}, "test")

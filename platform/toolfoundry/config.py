@@ -174,6 +174,9 @@ class ServeConfig(_Strict):
     max_live_candidates: int = Field(8, ge=0)  # live tools added to a route's candidates (best BM25 matches)
     max_new_tokens: int = Field(160, ge=8, le=4096)  # a call's JSON
     max_text_tokens: int = Field(128, ge=1, le=4096)  # a plain chat answer
+    # a number: a relevance gate (toolfoundry.relevance, MiniLM) decides whether a route calls a tool at all;
+    # 0.34 is its default threshold. None: the model decides, with generate_response among its candidates
+    relevance_threshold: float | None = Field(None, ge=-1, le=1)
     # auth: "auto" turns bearer-token auth on exactly when `host` is not a loopback address
     auth: Literal["auto", "on", "off"] = "auto"
     api_key_env: str = "TOOLFOUNDRY_API_KEY"

@@ -22,6 +22,7 @@ Metrics per (split, scenario), in percent over the examples of the set:
 
 from __future__ import annotations
 
+import copy
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -123,6 +124,18 @@ class RouterSystem:
         self.name = name or ("base-incontext" if source in ("embedded", "tiny-random") else source.rstrip("/").split("/")[-1])
         self.config = {"system": self.name, "model": source, "dtype": dtype, "decoding": "greedy, schema-constrained",
                        "rank": rank, "trained": trained, "max_new_tokens": self.router.max_new_tokens}
+
+    def gated(self, gate) -> "RouterSystem":
+        """The same model, with a relevance gate deciding whether to call (``NAME+gate``)."""
+        from toolfoundry.calling import Router
+
+        twin = copy.copy(self)
+        r = self.router
+        twin.router = Router(r.model, r.tokenizer, r.catalog, max_new_tokens=r.max_new_tokens, rank=r.rank_enabled,
+                             gate=gate)
+        twin.name = f"{self.name}+gate"
+        twin.config = {**self.config, "system": twin.name, "relevance_gate": gate.threshold}
+        return twin
 
 
 def evaluate_scenarios(bench: Benchmark, examples: Sequence[Example], systems: Sequence[RouterSystem], *,

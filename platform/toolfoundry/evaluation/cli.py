@@ -134,6 +134,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-new-tokens", type=int, default=None,
                    help="longest answer in tokens (default: 96 for free-text systems, 160 for routers, whose "
                         "cut calls count as truncated_rate)")
+    p.add_argument("--relevance-gate", type=float, default=None, metavar="THRESHOLD",
+                   help="calling: also score each router with a relevance gate (NAME+gate): below THRESHOLD "
+                        "(MiniLM cosine of the query with the best candidate) it answers generate_response, "
+                        "above it the model must call a candidate; 0.34 is toolfoundry's default")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     p.add_argument("--out", required=True, help="report folder")
     p.add_argument("--seed", type=int, default=0)
@@ -319,6 +323,11 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
     routers = ([RouterSystem(base, "base-incontext", args.model_dtype, trained=False,
                              max_new_tokens=args.max_new_tokens)] if "incontext" in wanted else []) + [
         RouterSystem(path, dtype=args.model_dtype, max_new_tokens=args.max_new_tokens) for path in args.model]
+    if args.relevance_gate is not None:
+        from toolfoundry.relevance import RelevanceGate
+
+        gate = RelevanceGate(args.relevance_gate, model_path=args.dense_model)
+        routers = [twin for r in routers for twin in (r, r.gated(gate))]
     if task == "agent":
         if args.format != "toolfoundry":
             raise InputError("--task agent", f"not available for format {args.format!r}", "--format toolfoundry")
