@@ -146,7 +146,7 @@ class ToolEngine:
 
     def __init__(self, source: str, dtype: str = "auto", device: str = "cpu", max_new_tokens: int = 160,
                  max_text_tokens: int = 128, torch_threads: int | None = None,
-                 relevance_threshold: float | None = None):
+                 relevance_threshold: float | None = None, relevance_ranks: bool = True):
         from toolfoundry.modeling import resolve_dtype
 
         if torch_threads:
@@ -158,7 +158,7 @@ class ToolEngine:
         if relevance_threshold is not None:
             from toolfoundry.relevance import RelevanceGate
 
-            self.router.gate = RelevanceGate(relevance_threshold)
+            self.router.gate = RelevanceGate(relevance_threshold, ranks=relevance_ranks)
         self.catalog = self.router.catalog
         self.retriever = None
         if self.catalog is not None:

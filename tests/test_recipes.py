@@ -107,3 +107,31 @@ def test_calling_eval_scores_every_split_and_scenario_beside_the_untuned_model(s
     assert len(records) == 2 * len(sets) * len(systems)
     for r in records:  # a cut decode makes no call; every call made is valid and among the candidates
         assert r["valid"] or (r["truncated"] and r["selected"] == "generate_response"), r
+
+
+def test_calling_eval_scores_gated_twins_and_the_gate_alone_decides_not_to_call(scenario_data, router_run, tmp_path):
+    import json
+
+    from toolfoundry.cli import main
+    from toolfoundry.formats import read_toolfoundry
+    from toolfoundry.relevance import RelevanceGate
+    from toolfoundry.schema import GENERATE_RESPONSE
+
+    root, _ = scenario_data
+    _, result = router_run
+    out = tmp_path / "eval_gate"
+    assert main(["eval", "--format", "toolfoundry", "--data", str(root / "scen"), "--task", "calling",
+                 "--model", result["model_dir"], "--systems", "", "--relevance-gate", "0.34", "--gate-ranks", "both",
+                 "--limit", "1", "--out", str(out)]) == 0
+    records = [json.loads(line) for line in (out / "outputs.jsonl").read_text().splitlines()]
+    assert {r["system"] for r in records} == {"model", "model+gate", "model+gate+rank"}
+    bench = read_toolfoundry(str(root / "scen"))
+    examples, tools, gate = {e.id: e for e in bench.examples}, bench.tool_by_id(), RelevanceGate(0.34)
+    for r in records:
+        assert r["valid"] or r["truncated"], r
+        if r["system"] == "model":
+            continue
+        e = examples[r["id"]]
+        admitted, _ = gate.admits(e.query, [tools[c] for c in e.candidate_tool_ids])
+        # gated: generate_response exactly when the gate refused (or a decode was cut), a call otherwise
+        assert (r["selected"] == GENERATE_RESPONSE) == (not admitted or r["truncated"]), r

@@ -84,3 +84,19 @@ def test_embedded_minilm_gate_tells_a_related_request_from_an_unrelated_one():
     assert gate.threshold == DEFAULT_THRESHOLD
     assert gate.admits("What's the weather like in Lisbon right now?", [WEATHER, STOCKS])[0]
     assert not gate.admits("Write a haiku about my grandmother's garden.", [WEATHER, STOCKS])[0]
+
+
+def test_a_ranking_gate_chooses_the_candidate_and_the_model_writes_its_arguments():
+    model, tokenizer = load_base_model("tiny-random", seed=0)
+    gate = RelevanceGate(0.5, ranks=True, encoder=BagOfWords())
+    router = Router(model, tokenizer, max_new_tokens=40, gate=gate)
+    for query, best in (("weather in the city", "get_weather"), ("stock ticker price", "get_stock_price")):
+        for fallback in (True, False):  # tool_choice "required" is ranked by the gate too
+            out = router.route(query, [WEATHER, STOCKS], fallback=fallback)
+            assert out.name == best and out.valid and [n for n, _ in out.ranking][0] == best, (query, fallback)
+            assert sorted(out.candidates) == ["get_stock_price", "get_weather"]
+    # the gate still decides whether: an unrelated request calls nothing
+    assert router.route("tell me a joke", [WEATHER, STOCKS]).name == GENERATE_RESPONSE
+    # a twin that only decides whether shares the encoder and its cache
+    whether = gate.ranking(False)
+    assert not whether.ranks and gate.ranks and whether.encoder is gate.encoder and whether._cache is gate._cache

@@ -285,26 +285,32 @@ class Router:
 
         With a relevance gate, the gate decides whether to call (when ``fallback`` allows not calling):
         below its threshold the answer is ``generate_response`` and nothing is decoded; above it the
-        model must call one of the candidates."""
+        model must call one of the candidates. A gate that ``ranks`` also chooses which: the candidates
+        are ranked by its cosines and the model writes the arguments of the first."""
         t0 = time.perf_counter()
         if not query or not query.strip():
             raise InputError("query", "empty", "the user's request as text")
         if candidates is None:
             candidates = self.retrieve(query, k)
-        relevance = None
-        if self.gate is not None and fallback:
+        relevance, ranking, considered = None, [], None
+        if self.gate is not None and (fallback or self.gate.ranks):
             candidates = [t for t in candidates if t.name != GENERATE_RESPONSE]
-            admitted, relevance = self.gate.admits(query, candidates)
-            if not admitted:
+            scores = self.gate.scores(query, candidates)
+            relevance = max(scores, default=-1.0)
+            if fallback and relevance < self.gate.threshold:
                 names = [t.name for t in candidates] + [GENERATE_RESPONSE]
                 return Routed(query, [], GENERATE_RESPONSE, {}, prompts.call_text({"name": GENERATE_RESPONSE}), True,
                               names, timings={"total_s": time.perf_counter() - t0}, relevance=relevance)
             fallback = False
+            if self.gate.ranks and candidates:  # stage 1 is the encoder's: the model calls its first tool
+                ranking = sorted(zip([t.name for t in candidates], scores), key=lambda x: -x[1])
+                considered = [t.name for t in candidates]
+                candidates = [next(t for t in candidates if t.name == ranking[0][0])]
         cands = prompts.ensure_generate_response(list(candidates)) if fallback else list(candidates)
         if not cands:
             raise InputError("tools", "no candidate tools", "at least one tool when generate_response is excluded")
         names = [t.name for t in cands]
-        if len(set(names)) != len(names):
+        if len(set(considered or names)) != len(considered or names):
             raise InputError("tools", "two candidate tools share a name", "unique function names")
         timings: dict[str, float] = {}
         rank_ids = self.encoder.prompt(prompts.rank_messages(query, cands))
@@ -313,8 +319,7 @@ class Router:
         while common < min(len(rank_ids), len(select_ids)) - 1 and rank_ids[common] == select_ids[common]:
             common += 1
         _, shared = self._forward(rank_ids[:common])
-        ranking: list[tuple[str, float]] = []
-        if self.rank_enabled:
+        if self.rank_enabled and not ranking:
             t = time.perf_counter()
             logits, past = self._forward(rank_ids[common:], copy.deepcopy(shared))
             scores = self._name_scores(logits, past, names)
@@ -333,7 +338,7 @@ class Router:
             finished = False
         tool = by_name.get(call["name"])  # None only for a cut call when generate_response is no candidate
         problem = validate_arguments(tool, call["arguments"]) if finished and tool else TRUNCATED
-        routed = Routed(query, ranking, call["name"], call["arguments"], text, problem is None, names,
+        routed = Routed(query, ranking, call["name"], call["arguments"], text, problem is None, considered or names,
                         timings=timings, problem=problem, relevance=relevance)
         if execute and routed.is_call and routed.valid:
             routed.observation = run_tool(tool, routed.arguments)

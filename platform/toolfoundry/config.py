@@ -177,6 +177,7 @@ class ServeConfig(_Strict):
     # a number: a relevance gate (toolfoundry.relevance, MiniLM) decides whether a route calls a tool at all;
     # 0.34 is its default threshold. None: the model decides, with generate_response among its candidates
     relevance_threshold: float | None = Field(None, ge=-1, le=1)
+    relevance_ranks: bool = True  # with the gate: its cosines also choose the candidate the model calls
     # auth: "auto" turns bearer-token auth on exactly when `host` is not a loopback address
     auth: Literal["auto", "on", "off"] = "auto"
     api_key_env: str = "TOOLFOUNDRY_API_KEY"

@@ -8,7 +8,13 @@ decision from the query's similarity to the candidates instead:
 
     relevance = max over candidates of cos(MiniLM(query), MiniLM(tool document))
     relevance < threshold  →  generate_response, without decoding anything
-    otherwise              →  the model ranks, selects and calls one of the candidates
+    otherwise              →  the model selects and calls one of the candidates
+                              (``ranks=True``: the candidate of the highest cosine; the model
+                              writes its arguments)
+
+Choosing among the candidates, the zero-shot encoder is also the better judge: on 300 scenario
+queries of the train split whose gold is a tool, its top candidate is right 74.0% of the time, the
+single-stage router's best-scored name 61.3% (the two agree on 49%).
 
 The encoder is the embedded all-MiniLM-L6-v2, zero-shot, and the tool documents are
 :func:`toolfoundry.documents.tool_document`; their embeddings are cached, so a served catalog's
@@ -18,6 +24,7 @@ which the encoder never saw (``bench/relevance_gate.py``), and on nothing that i
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from typing import Sequence
 
@@ -35,8 +42,8 @@ DEFAULT_THRESHOLD = 0.34
 class RelevanceGate:
     """``admits(query, tools)`` → (any candidate relevant enough to call, the best cosine)."""
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, *, encoder=None, model_path: str | None = None,
-                 cache_size: int = 65536):
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, *, ranks: bool = False, encoder=None,
+                 model_path: str | None = None, cache_size: int = 65536):
         if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not -1.0 <= threshold <= 1.0:
             raise InputError("relevance threshold", f"{threshold!r} is not a cosine",
                              f"a number from -1 to 1 (default {DEFAULT_THRESHOLD})")
@@ -45,9 +52,16 @@ class RelevanceGate:
 
             encoder = Encoder(model_path)
         self.threshold = float(threshold)
+        self.ranks = ranks  # also rank the candidates: the router calls the best one (stage 1 is the encoder's)
         self.encoder = encoder
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+
+    def ranking(self, ranks: bool) -> "RelevanceGate":
+        """This gate (its encoder and cache shared) with ``ranks`` set."""
+        twin = copy.copy(self)
+        twin.ranks = ranks
+        return twin
 
     def _documents(self, tools: Sequence[Tool]) -> np.ndarray:
         docs = [tool_document(t) for t in tools]

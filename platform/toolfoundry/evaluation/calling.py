@@ -126,15 +126,16 @@ class RouterSystem:
                        "rank": rank, "trained": trained, "max_new_tokens": self.router.max_new_tokens}
 
     def gated(self, gate) -> "RouterSystem":
-        """The same model, with a relevance gate deciding whether to call (``NAME+gate``)."""
+        """The same model, with a relevance gate deciding whether to call (``NAME+gate``), and which
+        candidate when the gate ranks (``NAME+gate+rank``)."""
         from toolfoundry.calling import Router
 
         twin = copy.copy(self)
         r = self.router
         twin.router = Router(r.model, r.tokenizer, r.catalog, max_new_tokens=r.max_new_tokens, rank=r.rank_enabled,
                              gate=gate)
-        twin.name = f"{self.name}+gate"
-        twin.config = {**self.config, "system": twin.name, "relevance_gate": gate.threshold}
+        twin.name = f"{self.name}+gate" + ("+rank" if gate.ranks else "")
+        twin.config = {**self.config, "system": twin.name, "relevance_gate": gate.threshold, "gate_ranks": gate.ranks}
         return twin
 
 

@@ -138,6 +138,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="calling: also score each router with a relevance gate (NAME+gate): below THRESHOLD "
                         "(MiniLM cosine of the query with the best candidate) it answers generate_response, "
                         "above it the model must call a candidate; 0.34 is toolfoundry's default")
+    p.add_argument("--gate-ranks", choices=["no", "yes", "both"], default="yes",
+                   help="--relevance-gate: the gate also ranks the candidates and the model calls the first "
+                        "(NAME+gate+rank; default), or only decides whether (NAME+gate), or both twins")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     p.add_argument("--out", required=True, help="report folder")
     p.add_argument("--seed", type=int, default=0)
@@ -327,7 +330,8 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
         from toolfoundry.relevance import RelevanceGate
 
         gate = RelevanceGate(args.relevance_gate, model_path=args.dense_model)
-        routers = [twin for r in routers for twin in (r, r.gated(gate))]
+        gates = [gate.ranking(ranks) for ranks in {"no": [False], "yes": [True], "both": [False, True]}[args.gate_ranks]]
+        routers = [twin for r in routers for twin in (r, *(r.gated(g) for g in gates))]
     if task == "agent":
         if args.format != "toolfoundry":
             raise InputError("--task agent", f"not available for format {args.format!r}", "--format toolfoundry")
