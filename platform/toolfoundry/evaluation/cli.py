@@ -57,8 +57,10 @@ tasks (--task):
              Systems: incontext (the untuned --base-model, default the embedded SmolLM2-135M-Instruct,
              through the router: rank, then select under the candidates' JSON Schemas), every --model DIR
              (a trained checkpoint, same router), incontext-free and every --llm SOURCE (free-text answers
-             parsed afterwards; BFCL only). CPU is slow: --limit N scores N evenly spaced questions per
-             category or split (reported in the notes).
+             parsed afterwards; BFCL only). With --relevance-gate T each router also runs gated
+             (NAME+gate+rank): MiniLM decides whether to call and which candidate, the model writes the
+             arguments. CPU is slow: --limit N scores N evenly spaced questions per category or split
+             (reported in the notes).
   agent      ToolGen's agent step on a toolfoundry dataset's executable plain examples: pass_rate (the
              chosen tool token is the gold tool and its call returns the gold observation),
              selection_accuracy. Systems: every --model DIR with tool tokens (Action: <tool token> + JSON
@@ -135,7 +137,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="longest answer in tokens (default: 96 for free-text systems, 160 for routers, whose "
                         "cut calls count as truncated_rate)")
     p.add_argument("--relevance-gate", type=float, default=None, metavar="THRESHOLD",
-                   help="calling: also score each router with a relevance gate (NAME+gate): below THRESHOLD "
+                   help="calling: also score each router with a relevance gate (its twin NAME+gate+rank, see "
+                        "--gate-ranks): below THRESHOLD "
                         "(MiniLM cosine of the query with the best candidate) it answers generate_response, "
                         "above it the model must call a candidate; 0.34 is toolfoundry's default")
     p.add_argument("--gate-ranks", choices=["no", "yes", "both"], default="yes",
