@@ -88,8 +88,7 @@ def compare_choosers(bench, examples, gate: RelevanceGate, models: list[str], li
     tools = bench.tool_by_id()
     chosen = select_subset([e for e in examples if e.gold_call_name != GENERATE_RESPONSE], limit)
     cands = [[tools[c] for c in e.candidate_tool_ids if tools[c].name != GENERATE_RESPONSE] for e in chosen]
-    encoder_top = [c[max(range(len(c)), key=lambda i, s=gate.scores(e.query, c): s[i])].name
-                   for e, c in zip(chosen, cands)]
+    encoder_top = [c[int(np.argmax(gate.scores(e.query, c)))].name for e, c in zip(chosen, cands)]
     out = {"n": len(chosen), "encoder": sum(t == e.gold_call_name for t, e in zip(encoder_top, chosen)) / len(chosen)}
     print(f"choice among the candidates, {len(chosen)} gold-tool examples: encoder top-1 {out['encoder']:.3f}")
     for source in models:
