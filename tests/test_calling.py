@@ -6,7 +6,7 @@ import random
 import pytest
 
 from toolfoundry import prompts
-from toolfoundry.calling import Grammars, Router, call_schema, validate_arguments
+from toolfoundry.calling import Grammars, Router, call_schema, ground_arguments, validate_arguments
 from toolfoundry.modeling import load_base_model, load_tokenizer
 from toolfoundry.schema import GENERATE_RESPONSE, Tool
 from toolfoundry.synth import generate_query_records, generate_tools
@@ -130,3 +130,54 @@ def test_select_scores_are_each_call_prefix_log_probability_scored_alone():
             logp = torch.log_softmax(model(input_ids=torch.tensor([prompt + answer])).logits[0].float(), -1)
         expected = sum(float(logp[len(prompt) - 1 + j, t]) for j, t in enumerate(answer))
         assert score == pytest.approx(expected, abs=1e-3), name
+
+
+DRIVE = Tool(id="d", name="driving_distance", description="Shortest driving distance between two places.",
+             parameters={"type": "object", "required": ["origin", "destination"], "properties": {
+                 "origin": {"type": "string"}, "destination": {"type": "string"},
+                 "unit": {"type": "string", "default": "km"}, "avoid": {"type": "array", "items": {"type": "string"}},
+                 "max_cost": {"type": "number"}, "rate": {"type": "number"}, "stops": {"type": "integer"},
+                 "toll_free": {"type": "boolean"}}})
+
+
+@pytest.mark.parametrize("query, arguments, dropped", [
+    # an optional value the request never states is dropped; a stated one stays, whatever its case or spacing
+    ("Drive from New York to Boston", {"unit": "car"}, ["unit"]),
+    ("Drive from New York to Boston in miles", {"unit": "Miles"}, []),
+    ("Drive from New York to Boston avoiding tolls and ferries", {"avoid": ["tolls", "ferries"]}, []),
+    ("Drive from New York to Boston avoiding tolls", {"avoid": ["tolls", "highways"]}, ["avoid"]),
+    # numbers as people write them: thousands separators, percentages, small number words
+    ("Drive from New York to Boston for under $50,000", {"max_cost": 50000}, []),
+    ("Drive from New York to Boston for under $50,000", {"max_cost": 5000}, ["max_cost"]),
+    ("Drive from New York to Boston at a 5% rate", {"rate": 0.05}, []),
+    ("Drive from New York to Boston with three stops", {"stops": 3}, []),
+    ("Drive from New York to Boston", {"stops": 0, "rate": 1e-9}, ["stops", "rate"]),
+    ("Drive from New York to Boston", {"unit": "", "avoid": []}, ["unit", "avoid"]),  # empty values state nothing
+    # booleans are said in words ("no tolls"): kept
+    ("Drive from New York to Boston without toll roads", {"toll_free": True}, []),
+])
+def test_ground_arguments_drops_only_optional_values_the_request_never_states(query, arguments, dropped):
+    call = {"origin": "Paris", "destination": "Rome", **arguments}  # required: kept even when not stated
+    kept, gone = ground_arguments(DRIVE, call, query)
+    assert gone == dropped
+    assert kept == {k: v for k, v in call.items() if k not in dropped}
+    assert validate_arguments(DRIVE, kept) is None
+
+
+def test_a_grounding_router_calls_with_its_plain_twins_arguments_less_the_ungrounded_optional_ones():
+    model, tokenizer = load_base_model("tiny-random", seed=0)
+    plain, grounded = (Router(model, tokenizer, max_new_tokens=60, ground_optional=g) for g in (False, True))
+    seen, dropped_any = 0, False
+    for query in ("distance from Paris to Rome", "how far is it by road from Lyon to Nice in km?"):
+        a, b = plain.route(query, [DRIVE], fallback=False), grounded.route(query, [DRIVE], fallback=False)
+        assert a.text == b.text and a.name == b.name == "driving_distance"  # the same decode
+        if not a.valid:
+            continue
+        seen += 1
+        assert b.valid and validate_arguments(DRIVE, b.arguments) is None
+        assert b.arguments == ground_arguments(DRIVE, a.arguments, query)[0]
+        assert sorted(b.dropped) == sorted(set(a.arguments) - set(b.arguments))
+        dropped_any = dropped_any or bool(b.dropped)
+        assert not a.dropped
+    assert seen  # a random model may ramble past the budget, but not on every query
+    assert dropped_any  # this model writes "avoid": [], which no request states

@@ -13,6 +13,8 @@ The router of toolfoundry, without Ray:
    JSON Schemas (xgrammar): the name is one of the candidates and the arguments follow that
    candidate's schema, so every call parses and names a real tool. The grammar is compiled once per
    candidate set and cached. The prefix the rank and select prompts share is prefilled once.
+   With ``ground_optional`` the call then loses the optional arguments whose values the request
+   never states (:func:`ground_arguments`): the tool's defaults apply instead of made-up values.
 4. **Execute** (optional): synthetic tools run through :func:`toolfoundry.synth.execute.execute`.
 
 ToolGen's agent format (``Action: <tool token>`` then JSON arguments) is :meth:`Router.act`: the tool
@@ -29,6 +31,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -146,6 +149,7 @@ class Routed:
     timings: dict[str, float] = field(default_factory=dict)
     problem: str | None = None  # why not valid: TRUNCATED, or the first schema error
     relevance: float | None = None  # the relevance gate's best cosine, when the router has a gate
+    dropped: list[str] = field(default_factory=list)  # optional arguments removed as not grounded (ground_optional)
 
     @property
     def is_call(self) -> bool:
@@ -169,14 +173,69 @@ def validate_arguments(tool: Tool, arguments: dict) -> str | None:
     return None if not errors else f"{'.'.join(str(p) for p in errors[0].path) or '(arguments)'}: {errors[0].message}"
 
 
+# ------------------------------------------------------------------------------ grounded arguments
+#: a number as people write it: ``50,000``, ``-4``, ``0.05``, ``1e-9``
+_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
+def _letters_digits(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", text.lower())
+
+
+def _query_numbers(query: str) -> list[float]:
+    found = []
+    for token in _NUMBER.findall(query):
+        try:
+            found.append(float(token.replace(",", "")))
+        except ValueError:  # "1,2,3" reads as one token: its parts still count
+            found += [float(part) for part in token.split(",") if part.strip("-").replace(".", "", 1).isdigit()]
+    return found + [float(_NUMBER_WORDS[w]) for w in re.findall(r"[a-z]+", query.lower()) if w in _NUMBER_WORDS]
+
+
+def _grounded(value: Any, text: str, numbers: list[float]) -> bool:
+    """Whether the request states ``value``: a string (letters and digits, case aside) inside it, a
+    number among its numbers (or their percentages: ``5%`` grounds ``0.05``), every item of a list or
+    value of an object. A boolean is a flag the request says in words, so it always counts; an empty
+    string, list or object states nothing, so it never does."""
+    if value is None or isinstance(value, bool):
+        return True
+    if value in ("", [], {}):
+        return False
+    if isinstance(value, (int, float)):
+        return any(abs(n - value) <= 1e-9 * max(1.0, abs(n)) or abs(n / 100 - value) <= 1e-12 * max(1.0, abs(n))
+                   for n in numbers)
+    if isinstance(value, str):
+        return bool(_letters_digits(value)) and _letters_digits(value) in text
+    if isinstance(value, list):
+        return all(_grounded(v, text, numbers) for v in value)
+    if isinstance(value, dict):
+        return all(_grounded(v, text, numbers) for v in value.values())
+    return True
+
+
+def ground_arguments(tool: Tool, arguments: dict, query: str) -> tuple[dict, list[str]]:
+    """``(kept, dropped)``: the call's arguments without the *optional* ones whose value the request
+    never states, so the tool's default applies instead of a value the model made up (a ``unit``
+    nobody asked for, a ``growth_rate`` of 0). Required arguments are always kept, and so are
+    booleans."""
+    params = tool.parameters if isinstance(tool.parameters, dict) else {}
+    required = set(params.get("required") or [])
+    text, numbers = _letters_digits(query), _query_numbers(query)
+    dropped = [k for k, v in arguments.items() if k not in required and not _grounded(v, text, numbers)]
+    return {k: v for k, v in arguments.items() if k not in dropped}, dropped
+
+
 # ------------------------------------------------------------------------------------------ router
 class Router:
     """Rank, select and call with one causal LM (any HF model; best when tuned by a GenTool recipe)."""
 
     def __init__(self, model, tokenizer, catalog=None, *, max_new_tokens: int = 160, rank: bool = True,
-                 gate=None):
+                 gate=None, ground_optional: bool = False):
         self.model = model.eval()
         self.gate = gate  # a toolfoundry.relevance.RelevanceGate: it, not the model, decides whether to call
+        self.ground_optional = ground_optional  # drop optional arguments the request never states
         self.tokenizer = tokenizer
         self.encoder = ChatEncoder(tokenizer)
         self.catalog = catalog
@@ -274,6 +333,15 @@ class Router:
         picked = picked.masked_fill(torch.arange(width - 1)[None, :] >= (lengths - 1)[:, None], 0.0)
         return (first.cpu()[ids[:, 0]] + picked.sum(-1)).tolist()
 
+    def _ground(self, routed: Routed, tool: Tool | None) -> None:
+        """With ``ground_optional``, drop the valid call's optional arguments that the request never
+        states (:func:`ground_arguments`), unless the tool's schema needs them after all."""
+        if not self.ground_optional or tool is None or not routed.is_call or not routed.valid:
+            return
+        kept, dropped = ground_arguments(tool, routed.arguments, routed.query)
+        if dropped and validate_arguments(tool, kept) is None:
+            routed.arguments, routed.dropped = kept, dropped
+
     # ------------------------------------------------------------------ public API
     def route(self, query: str, candidates: Sequence[Tool] | None = None, *, k: int = 5,
               execute: bool = False, fallback: bool = True) -> Routed:
@@ -340,6 +408,7 @@ class Router:
         problem = validate_arguments(tool, call["arguments"]) if finished and tool else TRUNCATED
         routed = Routed(query, ranking, call["name"], call["arguments"], text, problem is None, considered or names,
                         timings=timings, problem=problem, relevance=relevance)
+        self._ground(routed, tool)
         if execute and routed.is_call and routed.valid:
             routed.observation = run_tool(tool, routed.arguments)
         routed.timings["total_s"] = time.perf_counter() - t0
@@ -392,6 +461,7 @@ class Router:
         problem = validate_arguments(tool, arguments) if finished else TRUNCATED
         routed = Routed(query, [(tool.name, float(scores[best]))], tool.name, arguments, text, problem is None,
                         [tool.name], problem=problem)
+        self._ground(routed, tool)
         if execute and routed.valid:
             routed.observation = run_tool(tool, arguments)
         routed.timings["total_s"] = time.perf_counter() - t0
