@@ -109,7 +109,8 @@ def test_calling_eval_scores_every_split_and_scenario_beside_the_untuned_model(s
         assert r["valid"] or (r["truncated"] and r["selected"] == "generate_response"), r
 
 
-def test_calling_eval_scores_gated_twins_and_the_gate_alone_decides_not_to_call(scenario_data, router_run, tmp_path):
+def test_calling_eval_scores_gated_and_grounded_twins_and_the_gate_alone_decides_not_to_call(scenario_data, router_run,
+                                                                                             tmp_path):
     import json
 
     from toolfoundry.cli import main
@@ -122,14 +123,20 @@ def test_calling_eval_scores_gated_twins_and_the_gate_alone_decides_not_to_call(
     out = tmp_path / "eval_gate"
     assert main(["eval", "--format", "toolfoundry", "--data", str(root / "scen"), "--task", "calling",
                  "--model", result["model_dir"], "--systems", "", "--relevance-gate", "0.34", "--gate-ranks", "both",
-                 "--limit", "1", "--out", str(out)]) == 0
+                 "--ground-optional", "both", "--limit", "1", "--out", str(out)]) == 0
     records = [json.loads(line) for line in (out / "outputs.jsonl").read_text().splitlines()]
-    assert {r["system"] for r in records} == {"model", "model+gate", "model+gate+rank"}
+    plain = {"model", "model+gate", "model+gate+rank"}
+    assert {r["system"] for r in records} == plain | {f"{name}+ground" for name in plain}
     bench = read_toolfoundry(str(root / "scen"))
     examples, tools, gate = {e.id: e for e in bench.examples}, bench.tool_by_id(), RelevanceGate(0.34)
+    by_key = {(r["system"], r["id"]): r for r in records}
     for r in records:
         assert r["valid"] or r["truncated"], r
-        if r["system"] == "model":
+        if r["system"].endswith("+ground"):  # the same decode as its twin, less the ungrounded optional arguments
+            twin = by_key[(r["system"][:-len("+ground")], r["id"])]
+            assert r["selected"] == twin["selected"]
+            assert r["arguments"] == {k: v for k, v in twin["arguments"].items() if k in r["arguments"]}
+        if r["system"] in ("model", "model+ground"):
             continue
         e = examples[r["id"]]
         admitted, _ = gate.admits(e.query, [tools[c] for c in e.candidate_tool_ids])

@@ -122,20 +122,27 @@ class RouterSystem:
         limit = {"max_new_tokens": max_new_tokens} if max_new_tokens else {}
         self.router = Router.from_pretrained(source, dtype, rank=rank, **limit)
         self.name = name or ("base-incontext" if source in ("embedded", "tiny-random") else source.rstrip("/").split("/")[-1])
+        self.base_name = self.name  # what a twin's name (NAME+gate+rank+ground) starts with
         self.config = {"system": self.name, "model": source, "dtype": dtype, "decoding": "greedy, schema-constrained",
                        "rank": rank, "trained": trained, "max_new_tokens": self.router.max_new_tokens}
 
-    def gated(self, gate) -> "RouterSystem":
-        """The same model, with a relevance gate deciding whether to call (``NAME+gate``), and which
-        candidate when the gate ranks (``NAME+gate+rank``)."""
+    def twin(self, *, gate=None, ground_optional: bool = False) -> "RouterSystem":
+        """The same model (shared, not reloaded) routing with a relevance gate (``NAME+gate``, or
+        ``NAME+gate+rank`` when the gate also chooses the candidate) and/or with optional arguments
+        grounded in the request (``NAME+ground``)."""
         from toolfoundry.calling import Router
 
         twin = copy.copy(self)
         r = self.router
+        gate = gate if gate is not None else r.gate
+        ground_optional = ground_optional or r.ground_optional
         twin.router = Router(r.model, r.tokenizer, r.catalog, max_new_tokens=r.max_new_tokens, rank=r.rank_enabled,
-                             gate=gate)
-        twin.name = f"{self.name}+gate" + ("+rank" if gate.ranks else "")
-        twin.config = {**self.config, "system": twin.name, "relevance_gate": gate.threshold, "gate_ranks": gate.ranks}
+                             gate=gate, ground_optional=ground_optional)
+        twin.name = self.base_name + ("+gate" if gate is not None else "") + (
+            "+rank" if gate is not None and gate.ranks else "") + ("+ground" if ground_optional else "")
+        twin.config = {**self.config, "system": twin.name, "ground_optional": ground_optional}
+        if gate is not None:
+            twin.config.update(relevance_gate=gate.threshold, gate_ranks=gate.ranks)
         return twin
 
 

@@ -59,8 +59,9 @@ tasks (--task):
              (a trained checkpoint, same router), incontext-free and every --llm SOURCE (free-text answers
              parsed afterwards; BFCL only). With --relevance-gate T each router also runs gated
              (NAME+gate+rank): MiniLM decides whether to call and which candidate, the model writes the
-             arguments. CPU is slow: --limit N scores N evenly spaced questions per category or split
-             (reported in the notes).
+             arguments; with --ground-optional, NAME+ground drops the optional arguments whose values
+             the request never states. CPU is slow: --limit N scores N evenly spaced questions per
+             category or split (reported in the notes).
   agent      ToolGen's agent step on a toolfoundry dataset's executable plain examples: pass_rate (the
              chosen tool token is the gold tool and its call returns the gold observation),
              selection_accuracy. Systems: every --model DIR with tool tokens (Action: <tool token> + JSON
@@ -144,6 +145,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gate-ranks", choices=["no", "yes", "both"], default="yes",
                    help="--relevance-gate: the gate also ranks the candidates and the model calls the first "
                         "(NAME+gate+rank; default), or only decides whether (NAME+gate), or both twins")
+    p.add_argument("--ground-optional", choices=["no", "yes", "both"], default="no",
+                   help="calling: drop the optional arguments whose values the request never states (NAME+ground): "
+                        "in place of each router (yes) or beside it (both)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     p.add_argument("--out", required=True, help="report folder")
     p.add_argument("--seed", type=int, default=0)
@@ -334,7 +338,10 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
 
         gate = RelevanceGate(args.relevance_gate, model_path=args.dense_model)
         gates = [gate.ranking(ranks) for ranks in {"no": [False], "yes": [True], "both": [False, True]}[args.gate_ranks]]
-        routers = [twin for r in routers for twin in (r, *(r.gated(g) for g in gates))]
+        routers = [twin for r in routers for twin in (r, *(r.twin(gate=g) for g in gates))]
+    if args.ground_optional != "no":
+        routers = [twin for r in routers for twin in
+                   ((r.twin(ground_optional=True),) if args.ground_optional == "yes" else (r, r.twin(ground_optional=True)))]
     if task == "agent":
         if args.format != "toolfoundry":
             raise InputError("--task agent", f"not available for format {args.format!r}", "--format toolfoundry")
