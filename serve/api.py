@@ -135,6 +135,8 @@ class RouteResponse(BaseModel):
     relevance: Optional[float] = Field(None, description="With a relevance gate (relevance_threshold): the best cosine "
                                                          "of the query with a candidate; below the threshold nothing "
                                                          "is called.")
+    dropped_arguments: list[str] = Field(default_factory=list, description="With ground_optional: the optional "
+                                         "arguments the model wrote but the request never states, left out.")
     timings_ms: dict[str, float]
 
 
@@ -381,7 +383,7 @@ class Gateway:
                 "finish_reason": finish_reason(out),
                 "tool_call": {"name": out["name"], "arguments": out["arguments"]} if call else None,
                 "observation": out["observation"], "relevance": out.get("relevance"),
-                "timings_ms": out["timings_ms"]}
+                "dropped_arguments": out.get("dropped_arguments", []), "timings_ms": out["timings_ms"]}
 
     def models(self) -> dict:
         return {"object": "list", "data": [self._model_card()]}

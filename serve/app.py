@@ -80,7 +80,8 @@ def replica_worker(model_dir: str, dtype: str, options: dict) -> EngineWorker:
                         max_new_tokens=options["max_new_tokens"], max_text_tokens=options["max_text_tokens"],
                         torch_threads=options.get("torch_threads"),
                         relevance_threshold=options.get("relevance_threshold"),
-                        relevance_ranks=options.get("relevance_ranks", True))
+                        relevance_ranks=options.get("relevance_ranks", True),
+                        ground_optional=options.get("ground_optional", False))
     batch_size = Histogram("toolfoundry_batch_size", description="Requests per model batch.",
                            boundaries=BATCH_SIZE_BUCKETS, tag_keys=("method",))
     return EngineWorker(engine, options["max_batch_size"], options["batch_wait_timeout_s"],
@@ -290,7 +291,7 @@ def build_app(args: ServeAppArgs) -> Application:
     engine_options = {k: getattr(args, k) for k in ("num_gpus", "max_new_tokens", "max_text_tokens", "torch_threads",
                                                     "max_batch_size", "batch_wait_timeout_s",
                                                     "health_check_timeout_s", "relevance_threshold",
-                                                    "relevance_ranks")}
+                                                    "relevance_ranks", "ground_optional")}
     registry = ToolRegistry.bind(args.live_tools_path)
     options = model_deployment_options(args)
     if args.fuse_gateway:

@@ -146,7 +146,8 @@ class ToolEngine:
 
     def __init__(self, source: str, dtype: str = "auto", device: str = "cpu", max_new_tokens: int = 160,
                  max_text_tokens: int = 128, torch_threads: int | None = None,
-                 relevance_threshold: float | None = None, relevance_ranks: bool = True):
+                 relevance_threshold: float | None = None, relevance_ranks: bool = True,
+                 ground_optional: bool = False):
         from toolfoundry.modeling import resolve_dtype
 
         if torch_threads:
@@ -155,6 +156,7 @@ class ToolEngine:
         self.dtype = resolve_dtype(dtype, device)  # an unknown dtype fails here, naming it
         self.router = ServingRouter.from_pretrained(source, self.dtype, device=device, max_new_tokens=max_new_tokens)
         self.model, self.tokenizer = self.router.model, self.router.tokenizer
+        self.router.ground_optional = ground_optional
         if relevance_threshold is not None:
             from toolfoundry.relevance import RelevanceGate
 
@@ -277,6 +279,7 @@ class ToolEngine:
                 "valid": routed.valid,
                 "observation": routed.observation,
                 "relevance": None if routed.relevance is None else round(routed.relevance, 6),
+                "dropped_arguments": routed.dropped,
                 "timings_ms": timings,
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": self.count_tokens(routed.text),

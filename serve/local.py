@@ -62,7 +62,8 @@ def local_api(args: ServeAppArgs, engine: ToolEngine | None = None):
     if engine is None:
         device = resolve_device(args.num_gpus)
         engine = ToolEngine(args.model_dir, args.dtype, device, args.max_new_tokens, args.max_text_tokens,
-                            args.torch_threads, args.relevance_threshold, args.relevance_ranks)
+                            args.torch_threads, args.relevance_threshold, args.relevance_ranks,
+                            args.ground_optional)
     settings = GatewaySettings.from_args(args, args.model_name or model_id, catalog_size, api_key_digest(args))
     worker = EngineWorker(engine, args.max_batch_size, args.batch_wait_timeout_s)
     return make_api(Gateway(settings, LocalModel(worker), Registry(args.live_tools_path)))

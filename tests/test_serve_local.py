@@ -324,3 +324,28 @@ def test_relevance_threshold_gates_routes_and_reports_the_relevance(model_dir):
         from toolfoundry.config import parse_config
 
         parse_config(ServeAppArgs, {"model_dir": model_dir, "relevance_threshold": 2}, "test")
+
+
+def test_ground_optional_leaves_out_optional_arguments_the_request_never_states(model_dir):
+    from serve.engine import ToolEngine
+    from serve.local import local_api
+    from toolfoundry.calling import ground_arguments
+    from toolfoundry.config import ServeAppArgs
+    from toolfoundry.formats.openai_tools import function_to_tool
+
+    args = ServeAppArgs(model_dir=model_dir, auth="off", max_new_tokens=64, max_text_tokens=8, ground_optional=True)
+    engine = ToolEngine(model_dir, "float32", "cpu", max_new_tokens=64, max_text_tokens=8, torch_threads=1,
+                        ground_optional=args.ground_optional)
+    app = local_api(args, engine)
+    drive = {"name": "driving_distance", "description": "Shortest driving distance between two places.",
+             "parameters": {"type": "object", "required": ["origin"], "properties": {
+                 "origin": {"type": "string"}, "avoid": {"type": "array", "items": {"type": "string"}},
+                 "unit": {"type": "string"}}}}
+    query = "How far is it from Lyon to Nice?"
+    out = call(app, "POST", "/v1/tools/route", {"query": query, "tools": [{"type": "function", "function": drive}],
+                                               "tool_choice": "required"}, token=None).json()
+    assert out["selected"] == "driving_distance" and out["valid"], out
+    # what is left is stated by the request (or required); what went is named, and was optional
+    assert ground_arguments(function_to_tool(drive, tool_id="d"), out["arguments"], query)[1] == []
+    assert set(out["dropped_arguments"]) <= {"avoid", "unit"} and not set(out["dropped_arguments"]) & set(out["arguments"])
+    assert out["dropped_arguments"], out  # this model writes "avoid": [] or a unit nobody asked for
