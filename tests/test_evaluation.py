@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from toolfoundry.baselines.incontext import names_outside, parse_calls
+from toolfoundry.errors import InputError
 from toolfoundry.evaluation.bfcl_checker import check_case, standardize
 from toolfoundry.evaluation.cli import main as cli_main
 from toolfoundry.evaluation.report import build_report, markdown, write_reports
@@ -245,6 +246,33 @@ def test_replay_rescores_recorded_outputs(tmp_path):
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
     again = evaluate_calling(b, ReplayCaller(str(path)), log=None)
     assert [(r.set, r.metric, r.value) for r in again.results] == [(r.set, r.metric, r.value) for r in first.results]
+
+
+def test_replay_with_grounding_drops_only_the_recorded_calls_unstated_optional_arguments(tmp_path):
+    from toolfoundry.baselines.incontext import ReplayCaller
+
+    b = _bfcl_toy(tmp_path)
+    path = tmp_path / "outputs.jsonl"
+    call = lambda **a: json.dumps([{"name": "math.area", "arguments": {"w": 2.0, "h": 3, **a}}])  # noqa: E731
+    rows = [("simple_python_0", call(unit="car")), ("multiple_0", call(unit="square meters")),
+            ("irrelevance_0", "[]"), ("irrelevance_1", call(unit="km"))]
+    path.write_text("".join(json.dumps({"system": "r", "id": i, "output": o, "prompt_tokens": 0, "seconds": 0.1}) + "\n"
+                            for i, o in rows))
+    plain, grounded = (evaluate_calling(b, ReplayCaller(str(path), ground_optional=g), log=None) for g in (False, True))
+    res = lambda run: {(r.set, r.metric): r.value for r in run.results}  # noqa: E731
+    assert grounded.system == "r+ground"
+    # "car" is in no request: dropped, so the call is right; "square meters" is not stated either
+    # ("area 2x3"), so it goes too, which the answer allows; a call stays a call
+    assert res(plain)[("bfcl/simple_python", "ast_accuracy")] == 0.0
+    assert res(grounded)[("bfcl/simple_python", "ast_accuracy")] == 100.0
+    assert res(grounded)[("bfcl/multiple", "ast_accuracy")] == 100.0
+    assert res(grounded)[("bfcl/irrelevance", "irrelevance_accuracy")] == res(plain)[("bfcl/irrelevance", "irrelevance_accuracy")] == 50.0
+    # a file of two systems needs the one to replay named
+    with path.open("a") as f:
+        f.write(json.dumps({"system": "other", "id": "simple_python_0", "output": "[]", "prompt_tokens": 0, "seconds": 0}) + "\n")
+    with pytest.raises(InputError, match="--replay-system.*2 systems"):
+        ReplayCaller(str(path))
+    assert ReplayCaller(str(path), "r").name == "r"
 
 
 def test_toolgen_checkpoint_as_a_system(tmp_path):

@@ -156,20 +156,25 @@ def names_outside(calls: list[dict] | None, allowed: set[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------- the model
 class ReplayCaller:
     """Replays the raw outputs a caller wrote to ``outputs.jsonl`` (same system name, prompt tokens and
-    latency), so that a change of parser or checker re-scores a run without generating again."""
+    latency), so that a change of parser or checker re-scores a run without generating again.
+    ``ground_optional`` re-scores the recorded calls as a grounding router would have made them
+    (:func:`toolfoundry.calling.ground_arguments`, a step after decoding), as ``NAME+ground``."""
 
-    def __init__(self, path: str, system: str | None = None):
-        self.by_query: dict[str, dict] = {}
+    def __init__(self, path: str, system: str | None = None, ground_optional: bool = False):
+        records = []
         with open(path, encoding="utf-8") as f:
             for lineno, raw in enumerate(f, start=1):
                 try:
-                    rec = json.loads(raw)
+                    records.append(json.loads(raw))
                 except json.JSONDecodeError as err:
                     raise InputError(f"{path}:{lineno}", f"not valid JSON ({err.msg})", "outputs.jsonl from toolfoundry eval") from err
-                if system is None or rec.get("system") == system:
-                    self.by_query[rec["id"]] = rec
+        names = sorted({str(r.get("system")) for r in records})
+        if system is None and len(names) > 1:  # a run of several systems: which one must be said
+            raise InputError("--replay-system", f"{path} holds the outputs of {len(names)} systems", f"one of {names}")
+        self.by_query: dict[str, dict] = {r["id"]: r for r in records if system is None or r.get("system") == system}
         if not self.by_query:
-            raise InputError(path, f"no recorded outputs{' for ' + system if system else ''}", "outputs.jsonl from toolfoundry eval")
+            raise InputError(path, f"no recorded outputs{' for ' + system if system else ''}",
+                             f"outputs.jsonl from toolfoundry eval{'; its systems: ' + ', '.join(names) if system else ''}")
         first = next(iter(self.by_query.values()))
         self.name = first["system"]
         recorded = {}
@@ -179,12 +184,44 @@ class ReplayCaller:
                 systems = json.load(f).get("systems", {})
             recorded = next((v["config"] for v in systems.values() if v.get("system") == self.name), {})
         self.config = {**recorded, "replayed_from": os.path.basename(path)}
+        self.ground_optional = ground_optional
+        if ground_optional:
+            self.name += "+ground"
+            self.config.update(system=self.name, ground_optional=True)
 
     def generate(self, query: str, functions: list[dict], case_id: str | None = None) -> tuple[str, int, float]:
         rec = self.by_query.get(case_id)
         if rec is None:
             raise InputError("replay", f"no recorded output for {case_id or query!r}", "the same benchmark subset")
-        return rec["output"], rec["prompt_tokens"], rec["seconds"]
+        output = rec["output"]
+        if self.ground_optional:
+            output = _grounded_output(output, query, functions)
+        return output, rec["prompt_tokens"], rec["seconds"]
+
+
+def _grounded_output(output: str, query: str, functions: list[dict]) -> str:
+    """A recorded router output (a JSON list of calls) with each valid call's ungrounded optional
+    arguments dropped, as :meth:`toolfoundry.calling.Router.route` drops them."""
+    from toolfoundry.calling import ground_arguments, validate_arguments
+    from toolfoundry.formats.openai_tools import function_to_tool
+
+    try:
+        calls = json.loads(output)
+    except json.JSONDecodeError:
+        return output  # free text: nothing a router decoded
+    if not isinstance(calls, list):
+        return output
+    by_name = {f.get("name"): f for f in functions}
+    for call in calls:
+        function = by_name.get(call.get("name")) if isinstance(call, dict) else None
+        if function is None or not isinstance(call.get("arguments"), dict):
+            continue
+        tool = function_to_tool(function, tool_id=function["name"])
+        if validate_arguments(tool, call["arguments"]) is None:
+            kept, dropped = ground_arguments(tool, call["arguments"], query)
+            if dropped and validate_arguments(tool, kept) is None:
+                call["arguments"] = kept
+    return json.dumps(calls)
 
 
 class InContextCaller:

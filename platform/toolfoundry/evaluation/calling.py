@@ -125,6 +125,23 @@ class RouterSystem:
         self.base_name = self.name  # what a twin's name (NAME+gate+rank+ground) starts with
         self.config = {"system": self.name, "model": source, "dtype": dtype, "decoding": "greedy, schema-constrained",
                        "rank": rank, "trained": trained, "max_new_tokens": self.router.max_new_tokens}
+        self._decodes: dict | None = None  # kept when a +ground twin derives its calls from this system's
+        self._parent: RouterSystem | None = None  # the system whose decodes this +ground twin grounds
+
+    def route(self, query: str, tools: list[Tool]):
+        """The router's answer. A ``+ground`` twin of a system that ran first takes that system's
+        decode of the same query and candidates and grounds it (the router would decode exactly the
+        same, then drop the same arguments): one decode serves both rows."""
+        key = (query, tuple(t.name for t in tools))
+        parent = self._parent
+        if parent is not None and parent._decodes is not None and key in parent._decodes:
+            routed = copy.deepcopy(parent._decodes[key])
+            self.router._ground(routed, next((t for t in tools if t.name == routed.name), None))
+            return routed
+        routed = self.router.route(query, tools)
+        if self._decodes is not None:
+            self._decodes[key] = routed
+        return routed
 
     def twin(self, *, gate=None, ground_optional: bool = False) -> "RouterSystem":
         """The same model (shared, not reloaded) routing with a relevance gate (``NAME+gate``, or
@@ -141,6 +158,9 @@ class RouterSystem:
         twin.name = self.base_name + ("+gate" if gate is not None else "") + (
             "+rank" if gate is not None and gate.ranks else "") + ("+ground" if ground_optional else "")
         twin.config = {**self.config, "system": twin.name, "ground_optional": ground_optional}
+        twin._decodes, twin._parent = None, None
+        if ground_optional and not r.ground_optional and (gate is r.gate):  # grounds this system's own decodes
+            self._decodes, twin._parent = {}, self
         if gate is not None:
             twin.config.update(relevance_gate=gate.threshold, gate_ranks=gate.ranks)
         return twin
@@ -161,8 +181,8 @@ def evaluate_scenarios(bench: Benchmark, examples: Sequence[Example], systems: S
         for (split, scenario), group in sorted(groups.items()):
             recs = []
             for i, e in enumerate(group):
-                routed = system.router.route(e.query, [tools[c] for c in e.candidate_tool_ids
-                                                       if tools[c].name != GENERATE_RESPONSE])
+                routed = system.route(e.query, [tools[c] for c in e.candidate_tool_ids
+                                                if tools[c].name != GENERATE_RESPONSE])
                 recs.append({"system": system.name, **call_record(e, tools, routed)})
                 if log and (i + 1) % 50 == 0:
                     log(f"[eval] {system.name} {split}/{scenario}: {i + 1}/{len(group)}")
@@ -196,7 +216,7 @@ class RouterCaller:
 
         t0 = time.perf_counter()
         tools = [self._to_tool(f, tool_id=f["name"]) for f in functions]
-        routed = self.system.router.route(query, tools)
+        routed = self.system.route(query, tools)
         text = "[]" if not routed.is_call else json.dumps([{"name": routed.name, "arguments": routed.arguments}])
         return text, 0, time.perf_counter() - t0
 

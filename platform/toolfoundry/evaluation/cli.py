@@ -133,6 +133,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "dev = the same held-out 3%% of the train split the ToolGen engine stops on")
     p.add_argument("--replay", help="calling: re-score the raw outputs of a previous run (its outputs.jsonl) "
                    "instead of generating; the system, subset and latencies are those recorded")
+    p.add_argument("--replay-system", help="--replay: the system of that run to re-score (default: its only one)")
     p.add_argument("--prompt-style", choices=["tool_call", "json"], default="tool_call", help="calling prompt")
     p.add_argument("--max-new-tokens", type=int, default=None,
                    help="longest answer in tokens (default: 96 for free-text systems, 160 for routers, whose "
@@ -325,14 +326,16 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
     )
     from toolfoundry.evaluation.runner import evaluate_calling, select_subset
 
-    wanted = args.systems if args.systems is not None else ["incontext"]
+    # a replay generates nothing: no model is loaded
+    wanted = [] if args.replay else args.systems if args.systems is not None else ["incontext"]
     unknown = [s for s in wanted if s not in CALLING_SYSTEMS]
     if unknown:
         raise InputError("--systems", f"unknown calling systems {unknown}", f"some of {list(CALLING_SYSTEMS)}")
     base = args.base_model or "embedded"
     routers = ([RouterSystem(base, "base-incontext", args.model_dtype, trained=False,
                              max_new_tokens=args.max_new_tokens)] if "incontext" in wanted else []) + [
-        RouterSystem(path, dtype=args.model_dtype, max_new_tokens=args.max_new_tokens) for path in args.model]
+        RouterSystem(path, dtype=args.model_dtype, max_new_tokens=args.max_new_tokens)
+        for path in ([] if args.replay else args.model)]
     if args.relevance_gate is not None:
         from toolfoundry.relevance import RelevanceGate
 
@@ -371,7 +374,8 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
 
     callers = []
     if args.replay:
-        callers.append(ReplayCaller(args.replay))
+        callers += [ReplayCaller(args.replay, args.replay_system, ground) for ground in
+                    {"no": [False], "yes": [True], "both": [False, True]}[args.ground_optional]]
     else:
         if "incontext-free" in wanted:
             callers.append(InContextCaller(base, max_new_tokens=args.max_new_tokens or 96, style=args.prompt_style))
