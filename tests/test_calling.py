@@ -153,6 +153,11 @@ DRIVE = Tool(id="d", name="driving_distance", description="Shortest driving dist
     ("Drive from New York to Boston with three stops", {"stops": 3}, []),
     ("Drive from New York to Boston", {"stops": 0, "rate": 1e-9}, ["stops", "rate"]),
     ("Drive from New York to Boston", {"unit": "", "avoid": []}, ["unit", "avoid"]),  # empty values state nothing
+    # an ISO date the request writes another way
+    ("Drive from New York to Boston on January 1, 2022", {"unit": "2022-01-01"}, []),
+    ("Drive from New York to Boston on Jun.20,2023", {"unit": "2023-06-20"}, []),
+    ("Drive from New York to Boston on 3rd March", {"unit": "2026-03-03"}, []),
+    ("Drive from New York to Boston on January 2, 2022", {"unit": "2022-01-01"}, ["unit"]),
     # booleans are said in words ("no tolls"): kept
     ("Drive from New York to Boston without toll roads", {"toll_free": True}, []),
 ])

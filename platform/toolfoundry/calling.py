@@ -180,8 +180,33 @@ _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
 
 
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTHS = ("january february march april may june july august september october november "
+           "december").split()
+
+
 def _letters_digits(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", text.lower())
+
+
+def _date_forms(value: str) -> set[str]:
+    """An ISO date as people write it, in letters and digits: ``2022-01-01`` → ``january12022``,
+    ``jan1st``, ``01012022``, … (month as a name, an abbreviation or a number; day, month, year in
+    any of the usual orders; the year may be left out where the month is a word)."""
+    match = _ISO_DATE.fullmatch(value.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return set()
+    year, month, day = match.group(1), int(match.group(2)), int(match.group(3))
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    months = {_MONTHS[month - 1], _MONTHS[month - 1][:3], str(month), f"{month:02d}"}
+    days = {str(day), f"{day:02d}", f"{day}{suffix}"}
+    forms = set()
+    for m in months:
+        for d in days:
+            forms |= {year + m + d, m + d + year, d + m + year}
+            if not m.isdigit():  # "0101" alone could be any number; "jan1" is a date
+                forms |= {m + d, d + m}
+    return forms
 
 
 def _query_numbers(query: str) -> list[float]:
@@ -195,8 +220,8 @@ def _query_numbers(query: str) -> list[float]:
 
 
 def _grounded(value: Any, text: str, numbers: list[float]) -> bool:
-    """Whether the request states ``value``: a string (letters and digits, case aside) inside it, a
-    number among its numbers (or their percentages: ``5%`` grounds ``0.05``), every item of a list or
+    """Whether the request states ``value``: a string (letters and digits, case aside) inside it, or an
+    ISO date in any usual form (``January 1, 2022``), a number among its numbers (or their percentages: ``5%`` grounds ``0.05``), every item of a list or
     value of an object. A boolean is a flag the request says in words, so it always counts; an empty
     string, list or object states nothing, so it never does."""
     if value is None or isinstance(value, bool):
@@ -207,7 +232,8 @@ def _grounded(value: Any, text: str, numbers: list[float]) -> bool:
         return any(abs(n - value) <= 1e-9 * max(1.0, abs(n)) or abs(n / 100 - value) <= 1e-12 * max(1.0, abs(n))
                    for n in numbers)
     if isinstance(value, str):
-        return bool(_letters_digits(value)) and _letters_digits(value) in text
+        norm = _letters_digits(value)
+        return bool(norm) and (norm in text or any(form in text for form in _date_forms(value)))
     if isinstance(value, list):
         return all(_grounded(v, text, numbers) for v in value)
     if isinstance(value, dict):
