@@ -151,6 +151,8 @@ DRIVE = Tool(id="d", name="driving_distance", description="Shortest driving dist
     ("Drive from New York to Boston for under $50,000", {"max_cost": 5000}, ["max_cost"]),
     ("Drive from New York to Boston at a 5% rate", {"rate": 0.05}, []),
     ("Drive from New York to Boston with three stops", {"stops": 3}, []),
+    ("Drive from New York to Boston via stops 1,2,3", {"stops": 2}, []),  # a list, not one hundred twenty-three
+    ("Drive from New York to Boston via stops 1,2,3", {"stops": 123}, ["stops"]),
     ("Drive from New York to Boston", {"stops": 0, "rate": 1e-9}, ["stops", "rate"]),
     ("Drive from New York to Boston", {"unit": "", "avoid": []}, ["unit", "avoid"]),  # empty values state nothing
     # an ISO date the request writes another way

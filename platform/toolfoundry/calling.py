@@ -175,11 +175,9 @@ def validate_arguments(tool: Tool, arguments: dict) -> str | None:
 
 # ------------------------------------------------------------------------------ grounded arguments
 #: a number as people write it: ``50,000``, ``-4``, ``0.05``, ``1e-9``
-_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
-
-
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MONTHS = ("january february march april may june july august september october november "
            "december").split()
@@ -210,20 +208,22 @@ def _date_forms(value: str) -> set[str]:
 
 
 def _query_numbers(query: str) -> list[float]:
+    """The request's numbers: ``$50,000`` is 50000, and, since ``100,200,300`` may be a list, its
+    parts count too; small numbers written as words count as well."""
     found = []
     for token in _NUMBER.findall(query):
-        try:
-            found.append(float(token.replace(",", "")))
-        except ValueError:  # "1,2,3" reads as one token: its parts still count
-            found += [float(part) for part in token.split(",") if part.strip("-").replace(".", "", 1).isdigit()]
+        found.append(float(token.replace(",", "")))
+        if "," in token:
+            found += [float(part) for part in re.findall(r"\d+(?:\.\d+)?", token)]
     return found + [float(_NUMBER_WORDS[w]) for w in re.findall(r"[a-z]+", query.lower()) if w in _NUMBER_WORDS]
 
 
 def _grounded(value: Any, text: str, numbers: list[float]) -> bool:
     """Whether the request states ``value``: a string (letters and digits, case aside) inside it, or an
-    ISO date in any usual form (``January 1, 2022``), a number among its numbers (or their percentages: ``5%`` grounds ``0.05``), every item of a list or
-    value of an object. A boolean is a flag the request says in words, so it always counts; an empty
-    string, list or object states nothing, so it never does."""
+    ISO date in any usual form (``January 1, 2022``); a number among its numbers or their percentages
+    (``5%`` grounds ``0.05``); every item of a list or value of an object. A boolean is a flag the
+    request says in words, so it always counts; an empty string, list or object states nothing, so
+    it never does."""
     if value is None or isinstance(value, bool):
         return True
     if value in ("", [], {}):
