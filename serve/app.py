@@ -81,7 +81,7 @@ def replica_worker(model_dir: str, dtype: str, options: dict) -> EngineWorker:
                         torch_threads=options.get("torch_threads"),
                         relevance_threshold=options.get("relevance_threshold"),
                         relevance_ranks=options.get("relevance_ranks", True),
-                        ground_optional=options.get("ground_optional", False))
+                        ground_optional=options.get("ground_optional", True))
     batch_size = Histogram("toolfoundry_batch_size", description="Requests per model batch.",
                            boundaries=BATCH_SIZE_BUCKETS, tag_keys=("method",))
     return EngineWorker(engine, options["max_batch_size"], options["batch_wait_timeout_s"],

@@ -147,7 +147,7 @@ class ToolEngine:
     def __init__(self, source: str, dtype: str = "auto", device: str = "cpu", max_new_tokens: int = 160,
                  max_text_tokens: int = 128, torch_threads: int | None = None,
                  relevance_threshold: float | None = None, relevance_ranks: bool = True,
-                 ground_optional: bool = False):
+                 ground_optional: bool = True):
         from toolfoundry.modeling import resolve_dtype
 
         if torch_threads:

@@ -333,7 +333,8 @@ def test_ground_optional_leaves_out_optional_arguments_the_request_never_states(
     from toolfoundry.config import ServeAppArgs
     from toolfoundry.formats.openai_tools import function_to_tool
 
-    args = ServeAppArgs(model_dir=model_dir, auth="off", max_new_tokens=64, max_text_tokens=8, ground_optional=True)
+    args = ServeAppArgs(model_dir=model_dir, auth="off", max_new_tokens=64, max_text_tokens=8)
+    assert args.ground_optional  # on by default
     engine = ToolEngine(model_dir, "float32", "cpu", max_new_tokens=64, max_text_tokens=8, torch_threads=1,
                         ground_optional=args.ground_optional)
     app = local_api(args, engine)

@@ -179,7 +179,7 @@ class ServeConfig(_Strict):
     relevance_threshold: float | None = Field(None, ge=-1, le=1)
     relevance_ranks: bool = True  # with the gate: its cosines also choose the candidate the model calls
     # drop a call's optional arguments whose values the request never states (toolfoundry.calling.ground_arguments)
-    ground_optional: bool = False
+    ground_optional: bool = True
     # auth: "auto" turns bearer-token auth on exactly when `host` is not a loopback address
     auth: Literal["auto", "on", "off"] = "auto"
     api_key_env: str = "TOOLFOUNDRY_API_KEY"
