@@ -18,7 +18,7 @@ import argparse
 import collections
 import json
 
-from toolfoundry.calling import ground_arguments, validate_arguments
+from toolfoundry.calling import ground_arguments
 from toolfoundry.evaluation.calling import same_value
 from toolfoundry.formats import read_toolfoundry
 from toolfoundry.schema import GENERATE_RESPONSE
@@ -43,8 +43,7 @@ def main() -> None:
                 continue  # grounding touches valid calls only; a wrong tool stays wrong
             e = examples[r["id"]]
             tool = next(tools[c] for c in e.candidate_tool_ids if tools[c].name == r["selected"])
-            kept, dropped = ground_arguments(tool, r["arguments"], e.query)
-            after = kept if dropped and validate_arguments(tool, kept) is None else r["arguments"]
+            after = ground_arguments(tool, r["arguments"], e.query)[0]
             right = same_value(after, r["gold_arguments"])
             counts["exact_grounded"] += right
             if after != r["arguments"]:

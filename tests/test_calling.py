@@ -171,6 +171,15 @@ def test_ground_arguments_drops_only_optional_values_the_request_never_states(qu
     assert validate_arguments(DRIVE, kept) is None
 
 
+def test_ground_arguments_leaves_a_call_that_does_not_validate_as_it_is():
+    call = {"origin": "Paris", "destination": "Rome", "unit": "car", "stops": "many"}  # stops: not an integer
+    assert ground_arguments(DRIVE, call, "Drive from Paris to Rome") == (call, [])
+    needs_unit = Tool(id="n", name=DRIVE.name, description=DRIVE.description, parameters={
+        **DRIVE.parameters, "dependentRequired": {"stops": ["unit"]}})  # dropping the unit would break it
+    call = {"origin": "Paris", "destination": "Rome", "unit": "car", "stops": 2}
+    assert ground_arguments(needs_unit, call, "Drive from Paris to Rome with 2 stops") == (call, [])
+
+
 def test_a_grounding_router_calls_with_its_plain_twins_arguments_less_the_ungrounded_optional_ones():
     model, tokenizer = load_base_model("tiny-random", seed=0)
     plain, grounded = (Router(model, tokenizer, max_new_tokens=60, ground_optional=g) for g in (False, True))

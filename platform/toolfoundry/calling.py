@@ -242,15 +242,19 @@ def _grounded(value: Any, text: str, numbers: list[float]) -> bool:
 
 
 def ground_arguments(tool: Tool, arguments: dict, query: str) -> tuple[dict, list[str]]:
-    """``(kept, dropped)``: the call's arguments without the *optional* ones whose value the request
-    never states, so the tool's default applies instead of a value the model made up (a ``unit``
-    nobody asked for, a ``growth_rate`` of 0). Required arguments are always kept, and so are
-    booleans."""
+    """``(kept, dropped)``: a valid call's arguments without the *optional* ones whose value the
+    request never states, so the tool's default applies instead of a value the model made up (a
+    ``unit`` nobody asked for, a ``growth_rate`` of 0). Required arguments are always kept, and so
+    are booleans. Arguments that do not validate, or would not without what is dropped, are
+    returned as they are."""
     params = tool.parameters if isinstance(tool.parameters, dict) else {}
     required = set(params.get("required") or [])
     text, numbers = _letters_digits(query), _query_numbers(query)
     dropped = [k for k, v in arguments.items() if k not in required and not _grounded(v, text, numbers)]
-    return {k: v for k, v in arguments.items() if k not in dropped}, dropped
+    kept = {k: v for k, v in arguments.items() if k not in dropped}
+    if not dropped or validate_arguments(tool, arguments) is not None or validate_arguments(tool, kept) is not None:
+        return arguments, []
+    return kept, dropped
 
 
 # ------------------------------------------------------------------------------------------ router
@@ -361,12 +365,9 @@ class Router:
 
     def _ground(self, routed: Routed, tool: Tool | None) -> None:
         """With ``ground_optional``, drop the valid call's optional arguments that the request never
-        states (:func:`ground_arguments`), unless the tool's schema needs them after all."""
-        if not self.ground_optional or tool is None or not routed.is_call or not routed.valid:
-            return
-        kept, dropped = ground_arguments(tool, routed.arguments, routed.query)
-        if dropped and validate_arguments(tool, kept) is None:
-            routed.arguments, routed.dropped = kept, dropped
+        states (:func:`ground_arguments`)."""
+        if self.ground_optional and tool is not None and routed.is_call and routed.valid:
+            routed.arguments, routed.dropped = ground_arguments(tool, routed.arguments, routed.query)
 
     # ------------------------------------------------------------------ public API
     def route(self, query: str, candidates: Sequence[Tool] | None = None, *, k: int = 5,

@@ -202,7 +202,7 @@ class ReplayCaller:
 def _grounded_output(output: str, query: str, functions: list[dict]) -> str:
     """A recorded router output (a JSON list of calls) with each valid call's ungrounded optional
     arguments dropped, as :meth:`toolfoundry.calling.Router.route` drops them."""
-    from toolfoundry.calling import ground_arguments, validate_arguments
+    from toolfoundry.calling import ground_arguments
     from toolfoundry.formats.openai_tools import function_to_tool
 
     try:
@@ -216,11 +216,8 @@ def _grounded_output(output: str, query: str, functions: list[dict]) -> str:
         function = by_name.get(call.get("name")) if isinstance(call, dict) else None
         if function is None or not isinstance(call.get("arguments"), dict):
             continue
-        tool = function_to_tool(function, tool_id=function["name"])
-        if validate_arguments(tool, call["arguments"]) is None:
-            kept, dropped = ground_arguments(tool, call["arguments"], query)
-            if dropped and validate_arguments(tool, kept) is None:
-                call["arguments"] = kept
+        call["arguments"] = ground_arguments(function_to_tool(function, tool_id=function["name"]), call["arguments"],
+                                             query)[0]
     return json.dumps(calls)
 
 
