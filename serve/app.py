@@ -78,10 +78,8 @@ def replica_worker(model_dir: str, dtype: str, options: dict) -> EngineWorker:
 
     engine = ToolEngine(model_dir, dtype, resolve_device(options["num_gpus"]),
                         max_new_tokens=options["max_new_tokens"], max_text_tokens=options["max_text_tokens"],
-                        torch_threads=options.get("torch_threads"),
-                        relevance_threshold=options.get("relevance_threshold"),
-                        relevance_ranks=options.get("relevance_ranks", True),
-                        ground_optional=options.get("ground_optional", True))
+                        torch_threads=options["torch_threads"], relevance_threshold=options["relevance_threshold"],
+                        relevance_ranks=options["relevance_ranks"], ground_optional=options["ground_optional"])
     batch_size = Histogram("toolfoundry_batch_size", description="Requests per model batch.",
                            boundaries=BATCH_SIZE_BUCKETS, tag_keys=("method",))
     return EngineWorker(engine, options["max_batch_size"], options["batch_wait_timeout_s"],

@@ -113,6 +113,7 @@ def test_calling_eval_scores_gated_and_grounded_twins_and_the_gate_alone_decides
                                                                                              tmp_path):
     import json
 
+    from toolfoundry.calling import ground_arguments
     from toolfoundry.cli import main
     from toolfoundry.formats import read_toolfoundry
     from toolfoundry.relevance import RelevanceGate
@@ -132,13 +133,17 @@ def test_calling_eval_scores_gated_and_grounded_twins_and_the_gate_alone_decides
     by_key = {(r["system"], r["id"]): r for r in records}
     for r in records:
         assert r["valid"] or r["truncated"], r
+        e = examples[r["id"]]
         if r["system"].endswith("+ground"):  # the same decode as its twin, less the ungrounded optional arguments
             twin = by_key[(r["system"][:-len("+ground")], r["id"])]
             assert r["selected"] == twin["selected"]
-            assert r["arguments"] == {k: v for k, v in twin["arguments"].items() if k in r["arguments"]}
+            called = [tools[c] for c in e.candidate_tool_ids if tools[c].name == r["selected"]]
+            if called and twin["valid"]:
+                assert r["arguments"] == ground_arguments(called[0], twin["arguments"], e.query)[0]
+            else:
+                assert r["arguments"] == twin["arguments"]
         if r["system"] in ("model", "model+ground"):
             continue
-        e = examples[r["id"]]
         admitted, _ = gate.admits(e.query, [tools[c] for c in e.candidate_tool_ids])
         # gated: generate_response exactly when the gate refused (or a decode was cut), a call otherwise
         assert (r["selected"] == GENERATE_RESPONSE) == (not admitted or r["truncated"]), r

@@ -316,6 +316,10 @@ def run_eval(args) -> int:
     return 0
 
 
+#: --gate-ranks / --ground-optional: which variants of each router run (no: without, yes: with, both)
+_VARIANTS = {"no": [False], "yes": [True], "both": [False, True]}
+
+
 def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
     """BFCL (``--format bfcl``), GenTool scenarios and ToolGen's agent step (``--format toolfoundry``)."""
     from toolfoundry.evaluation.calling import (
@@ -340,11 +344,9 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
         from toolfoundry.relevance import RelevanceGate
 
         gate = RelevanceGate(args.relevance_gate, model_path=args.dense_model)
-        gates = [gate.ranking(ranks) for ranks in {"no": [False], "yes": [True], "both": [False, True]}[args.gate_ranks]]
+        gates = [gate.ranking(ranks) for ranks in _VARIANTS[args.gate_ranks]]
         routers = [twin for r in routers for twin in (r, *(r.twin(gate=g) for g in gates))]
-    if args.ground_optional != "no":
-        routers = [twin for r in routers for twin in
-                   ((r.twin(ground_optional=True),) if args.ground_optional == "yes" else (r, r.twin(ground_optional=True)))]
+    routers = [r.twin(ground_optional=True) if ground else r for r in routers for ground in _VARIANTS[args.ground_optional]]
     if task == "agent":
         if args.format != "toolfoundry":
             raise InputError("--task agent", f"not available for format {args.format!r}", "--format toolfoundry")
@@ -374,8 +376,7 @@ def _calling_runs(args, bench, task: str, records: list[dict]) -> list:
 
     callers = []
     if args.replay:
-        callers += [ReplayCaller(args.replay, args.replay_system, ground) for ground in
-                    {"no": [False], "yes": [True], "both": [False, True]}[args.ground_optional]]
+        callers += [ReplayCaller(args.replay, args.replay_system, ground) for ground in _VARIANTS[args.ground_optional]]
     else:
         if "incontext-free" in wanted:
             callers.append(InContextCaller(base, max_new_tokens=args.max_new_tokens or 96, style=args.prompt_style))
